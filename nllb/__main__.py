@@ -1,0 +1,5 @@
+import sys
+
+from nllb.cli import main
+
+sys.exit(main())

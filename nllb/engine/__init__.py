@@ -1,0 +1,1 @@
+"""The engine process: the only process that loads the model and touches the device."""

@@ -1,0 +1,5 @@
+import sys
+
+from nllb.engine.process import main
+
+sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,128 @@
+"""Adaptive batching: start at once when the device is idle, grow under load.
+
+While the device works on one batch, new segments pile up; the next batch
+takes everything that waits, up to the size limits. A lone request therefore
+never waits for a window to close, and a busy engine runs large batches. Only
+segments with the same decoding options (beam size, length limit) can share a
+CTranslate2 call; language pairs mix freely, since NLLB's target language is a
+per-example prefix.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import threading
+import time
+from collections import OrderedDict, deque
+
+
+@dataclasses.dataclass(eq=False)
+class PendingRequest:
+    """One wave of one worker request, as the engine tracks it until it is answered."""
+
+    worker_slot: int
+    request_slot: int
+    generation: int
+    request_id: str
+    deadline: float
+    output_offsets: list[int]
+    output_limits: list[int]
+    remaining: int
+    finished: bool = False
+
+
+@dataclasses.dataclass(eq=False)
+class Example:
+    request: PendingRequest
+    index: int  # the segment's position in its request
+    tokens: list[str]
+    target: str
+    beam_size: int
+    limit: int
+    order: int = 0
+    enqueued_at: float = 0.0
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.beam_size, self.limit)
+
+
+class Batcher:
+    def __init__(self, max_examples: int, max_tokens: int, wait_seconds: float = 0.0):
+        self.max_examples = max_examples
+        self.max_tokens = max_tokens
+        self.wait_seconds = wait_seconds
+        self._groups: OrderedDict[tuple[int, int], deque[Example]] = OrderedDict()
+        self._queued = 0
+        self._order = itertools.count()
+        self._ready = threading.Condition()
+        self._closed = False
+
+    def __len__(self) -> int:
+        return self._queued
+
+    def put(self, examples: list[Example]) -> None:
+        now = time.monotonic()
+        with self._ready:
+            for example in examples:
+                example.order = next(self._order)
+                example.enqueued_at = now
+                self._groups.setdefault(example.key, deque()).append(example)
+            self._queued += len(examples)
+            self._ready.notify()
+
+    def close(self) -> None:
+        with self._ready:
+            self._closed = True
+            self._ready.notify_all()
+
+    def take(self) -> list[Example] | None:
+        """Block until there is work; None once closed. Expired segments are dropped here."""
+        with self._ready:
+            while True:
+                if self._closed:
+                    return None
+                self._drop_expired()
+                if self._queued:
+                    group = self._oldest_group()
+                    wait = self._wait_for_more(group)
+                    if wait > 0:
+                        self._ready.wait(wait)
+                        continue
+                    return self._pop(group)
+                self._ready.wait()
+
+    def _oldest_group(self) -> deque[Example]:
+        return min(self._groups.values(), key=lambda group: group[0].order)
+
+    def _wait_for_more(self, group: deque[Example]) -> float:
+        """BATCH_TIMEOUT_MS: an optional fixed wait for a fuller batch, off by default."""
+        if not self.wait_seconds or len(group) >= self.max_examples:
+            return 0.0
+        return group[0].enqueued_at + self.wait_seconds - time.monotonic()
+
+    def _pop(self, group: deque[Example]) -> list[Example]:
+        batch: list[Example] = []
+        longest = 0
+        while group and len(batch) < self.max_examples:
+            longest_if_added = max(longest, len(group[0].tokens))
+            if batch and longest_if_added * (len(batch) + 1) > self.max_tokens:
+                break
+            longest = longest_if_added
+            batch.append(group.popleft())
+        if not group:
+            del self._groups[batch[0].key]
+        self._queued -= len(batch)
+        return batch
+
+    def _drop_expired(self) -> None:
+        now = time.monotonic()
+        for key in list(self._groups):
+            group = self._groups[key]
+            alive = deque(e for e in group if e.request.deadline > now and not e.request.finished)
+            self._queued -= len(group) - len(alive)
+            if alive:
+                self._groups[key] = alive
+            else:
+                del self._groups[key]

@@ -1,0 +1,212 @@
+"""The engine's main loop: read descriptors from every worker, batch, translate, answer.
+
+The main thread takes requests in; one device thread per model replica takes
+batches out. CTranslate2 releases the GIL while it translates, so intake goes
+on during device work and the next batch is ready when the device is free.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import select
+import signal
+import sys
+import threading
+import time
+
+import numpy as np
+import setproctitle
+
+from nllb.config import ConfigError, Settings
+from nllb.engine.batcher import Batcher, Example, PendingRequest
+from nllb.engine.model import Model, ModelLoadError
+from nllb.ipc.channel import ChannelReader, Descriptor
+from nllb.ipc.exchange import Exchange
+from nllb.ipc.slots import SlotStatus
+from nllb.modeldir import ModelDirectory, ModelDirectoryError
+
+log = logging.getLogger("nllb.engine")
+
+# gunicorn halts the whole server when a child exits with 3 or 4 (its worker
+# boot and app load errors), so the engine uses neither.
+EXIT_LOAD_FAILED = 1
+EXIT_CRASHED = 70
+
+
+class Engine:
+    def __init__(self, exchange: Exchange, model: Model, vocabulary: list[str], settings: Settings, epoch: int):
+        self.exchange = exchange
+        self.model = model
+        self.epoch = epoch
+        self.vocabulary = vocabulary
+        self.token_ids = {token: i for i, token in enumerate(vocabulary)}
+        self.unknown = self.token_ids["<unk>"]
+        self.readers = [ChannelReader(w.channel_read) for w in exchange.worker_slots]
+        self.batcher = Batcher(settings.max_batch_size, settings.max_batch_tokens, settings.batch_timeout_ms / 1000)
+        self._answer_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._parent = os.getppid()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    def run(self) -> None:
+        devices = [
+            threading.Thread(target=self._device_loop, name=f"device-{i}", daemon=True)
+            for i in range(self.model.replicas)
+        ]
+        for thread in devices:
+            thread.start()
+        poller = select.poll()
+        by_fd = {reader.fd: (slot, reader) for slot, reader in enumerate(self.readers)}
+        for fd in by_fd:
+            poller.register(fd, select.POLLIN)
+        while not self._stopping.is_set() and os.getppid() == self._parent:
+            for fd, _ in poller.poll(200):
+                worker_slot, reader = by_fd[fd]
+                for descriptor in reader.read():
+                    self._admit(worker_slot, descriptor)
+            self.exchange.state.queue_depth = len(self.batcher)
+        # Stop taking work; batches already on the device finish and answer.
+        self.batcher.close()
+        for thread in devices:
+            thread.join()
+
+    def _admit(self, worker_slot: int, descriptor: Descriptor) -> None:
+        if descriptor.epoch != self.epoch or descriptor.request_slot >= self.exchange.slots_per_worker:
+            return  # posted to an engine that died before reading it
+        slot = self.exchange.request_slot(worker_slot, descriptor.request_slot)
+        if slot.header.generation != descriptor.generation:
+            return  # abandoned by its worker
+        layout = self.exchange.layout
+        count = descriptor.segments
+        vocabulary = self.vocabulary
+        lengths = slot.source_lengths[:count].tolist() if 0 < count <= layout.max_segments else []
+        limits = slot.output_limits[:count].tolist()
+        total = sum(lengths)
+        request = PendingRequest(
+            worker_slot=worker_slot,
+            request_slot=descriptor.request_slot,
+            generation=descriptor.generation,
+            request_id=descriptor.request_id,
+            deadline=descriptor.deadline,
+            output_offsets=np.concatenate(([0], np.cumsum(limits[:-1], dtype=np.int64))).tolist() if limits else [],
+            output_limits=limits,
+            remaining=count,
+        )
+        ids = slot.source_ids[:total]
+        if (
+            not lengths
+            or min(lengths) < 1
+            or total > layout.input_tokens
+            or min(limits) < 1
+            or sum(limits) > layout.output_tokens
+            or not 0 <= descriptor.target_token < len(vocabulary)
+            or descriptor.beam_size < 1
+            or ids.min() < 0
+            or ids.max() >= len(vocabulary)
+        ):
+            log.error("request %s: unreadable request in slot %d/%d", descriptor.request_id, worker_slot, descriptor.request_slot)
+            self._finish(request, SlotStatus.INVALID)
+            return
+        target = vocabulary[descriptor.target_token]
+        tokens = [vocabulary[i] for i in ids.tolist()]
+        examples = []
+        start = 0
+        for index, (length, limit) in enumerate(zip(lengths, limits)):
+            examples.append(Example(request, index, tokens[start:start + length], target, descriptor.beam_size, limit))
+            start += length
+        self.batcher.put(examples)
+
+    def _device_loop(self) -> None:
+        while (batch := self.batcher.take()) is not None:
+            first = batch[0]
+            started = time.monotonic()
+            try:
+                outputs = self.model.translate(
+                    [e.tokens for e in batch], [[e.target] for e in batch], first.beam_size, first.limit
+                )
+            except Exception:
+                log.exception("batch of %d segments failed", len(batch))
+                for request in {id(e.request): e.request for e in batch}.values():
+                    self._finish(request, SlotStatus.FAILED)
+                continue
+            log.debug(
+                "batch of %d segments, beam %d, %.1f ms, requests %s",
+                len(batch), first.beam_size, (time.monotonic() - started) * 1000,
+                ",".join(sorted({e.request.request_id for e in batch})),
+            )
+            for example, output in zip(batch, outputs):
+                self._answer(example, output)
+
+    def _answer(self, example: Example, output: list[str]) -> None:
+        request = example.request
+        ids = [self.token_ids.get(token, self.unknown) for token in output[: example.limit]]
+        with self._answer_lock:
+            if request.finished:
+                return
+            slot = self.exchange.request_slot(request.worker_slot, request.request_slot)
+            if slot.header.generation != request.generation:
+                request.finished = True
+                return
+            offset = request.output_offsets[example.index]
+            slot.output_ids[offset: offset + len(ids)] = ids
+            slot.output_lengths[example.index] = len(ids)
+            request.remaining -= 1
+            if request.remaining == 0:
+                self._complete(request, SlotStatus.OK)
+
+    def _finish(self, request: PendingRequest, status: int) -> None:
+        with self._answer_lock:
+            self._complete(request, status)
+
+    def _complete(self, request: PendingRequest, status: int) -> None:
+        """Answer the worker, unless it gave up on this request. Under the answer lock."""
+        if request.finished:
+            return
+        request.finished = True
+        slot = self.exchange.request_slot(request.worker_slot, request.request_slot)
+        if slot.header.generation != request.generation:
+            return
+        slot.header.status = status
+        slot.header.answered = request.generation
+        os.eventfd_write(self.exchange.worker_slots[request.worker_slot].events[request.request_slot], 1)
+
+
+def main(argv: list[str]) -> int:
+    """Entry point of `python -m nllb.engine DESCRIPTION`, started by the master."""
+    # Ctrl-C in a terminal reaches the whole process group; the master decides
+    # when the engine stops (SIGTERM), after the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    description = json.loads(argv[0])
+    epoch = description["epoch"]
+    exchange = Exchange.attach(description)
+    state = exchange.state
+    try:
+        settings = Settings.from_env()
+        logging.basicConfig(
+            level=settings.log_level.upper(),
+            format="%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s",
+        )
+        setproctitle.setproctitle("nllb: engine (loading)")
+        directory = ModelDirectory.open(description["model_path"])
+        model = Model(directory, settings)
+    except (ConfigError, ModelDirectoryError, ModelLoadError) as exc:
+        state.set_reason(f"model failed to load: {exc}")
+        print(f"nllb engine: model failed to load: {exc}", file=sys.stderr, flush=True)
+        return EXIT_LOAD_FAILED
+    try:
+        engine = Engine(exchange, model, directory.vocabulary, settings, epoch)
+        signal.signal(signal.SIGTERM, lambda *_: engine.stop())
+        placement = model.placement
+        setproctitle.setproctitle(f"nllb: engine {placement.name}")
+        if state.epoch == epoch:
+            state.set_ready(placement.name, placement.compute_type)
+        log.info("model %s loaded on %s (%s), %d replica(s)", directory.path, placement.name, placement.compute_type, model.replicas)
+        engine.run()
+        return 0
+    except Exception:
+        log.exception("engine crashed")
+        return EXIT_CRASHED

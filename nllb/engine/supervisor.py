@@ -1,0 +1,109 @@
+"""Keeps one engine process running, from a thread of the gunicorn master.
+
+The engine is a fresh interpreter (subprocess, not fork): the master never
+loads CTranslate2, and no multiprocessing bookkeeping is inherited by workers,
+so a recycled worker can never terminate the engine (gunicorn #1391, #2919).
+Its death is seen through a pidfd, which works even when gunicorn's own
+waitpid(-1) reaps the engine first.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import select
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from nllb.ipc.exchange import Exchange
+
+log = logging.getLogger("nllb.supervisor")
+
+FIRST_BACKOFF_SECONDS = 1.0
+MAX_BACKOFF_SECONDS = 60.0
+# An engine that served this long has earned a fresh back-off.
+STABLE_SECONDS = 60.0
+
+
+class EngineSupervisor:
+    def __init__(self, exchange: Exchange, model_path: Path):
+        self.exchange = exchange
+        self.model_path = model_path
+        self._stopping = threading.Event()
+        self._process: subprocess.Popen | None = None
+        self._thread = threading.Thread(target=self._supervise, name="nllb-engine-supervisor", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float) -> None:
+        """SIGTERM the engine, let its batches finish, then SIGKILL what is left."""
+        self._stopping.set()
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                log.warning("engine did not stop within %.0f s; killing it", timeout)
+                process.kill()
+                process.wait()
+            except ChildProcessError:
+                pass  # reaped by gunicorn's waitpid(-1)
+        self._thread.join(timeout=5)
+
+    def _supervise(self) -> None:
+        backoff = FIRST_BACKOFF_SECONDS
+        while not self._stopping.is_set():
+            started = time.monotonic()
+            process = self._spawn()
+            self._wait_for_exit(process)
+            if self._stopping.is_set():
+                return
+            state = self.exchange.state
+            reason = state.reason if state.reason.startswith("model failed") else _describe_exit(process)
+            state.set_down(reason)
+            if time.monotonic() - started > STABLE_SECONDS:
+                backoff = FIRST_BACKOFF_SECONDS
+            log.error("engine (pid %d) stopped: %s; restarting in %.0f s", process.pid, reason, backoff)
+            if self._stopping.wait(backoff):
+                return
+            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+
+    def _spawn(self) -> subprocess.Popen:
+        state = self.exchange.state
+        epoch = state.begin_epoch(pid=0)
+        description = dict(self.exchange.describe(), epoch=epoch, model_path=str(self.model_path))
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "nllb.engine", json.dumps(description)],
+            pass_fds=self.exchange.engine_fds(),
+        )
+        state.set_pid(self._process.pid)
+        log.info("engine started (pid %d, epoch %d)", self._process.pid, epoch)
+        return self._process
+
+    def _wait_for_exit(self, process: subprocess.Popen) -> None:
+        try:
+            pidfd = os.pidfd_open(process.pid)
+        except ProcessLookupError:
+            return  # already gone, and reaped
+        try:
+            while not self._stopping.is_set():
+                if select.select([pidfd], [], [], 0.5)[0]:
+                    return
+        finally:
+            os.close(pidfd)
+
+
+def _describe_exit(process: subprocess.Popen) -> str:
+    try:
+        code = process.wait(timeout=1)
+    except (subprocess.TimeoutExpired, ChildProcessError):
+        return "engine exited"
+    if code < 0:
+        return f"engine killed by signal {-code}"
+    return f"engine exited with code {code}"

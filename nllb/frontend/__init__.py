@@ -1,0 +1,1 @@
+"""The HTTP side: a Falcon WSGI app run by gunicorn's sync or gthread workers."""

@@ -1,0 +1,33 @@
+"""The Falcon application of one worker."""
+
+from __future__ import annotations
+
+import falcon
+import falcon.media
+import ujson
+
+from nllb.config import Settings
+from nllb.frontend.errors import handle_unexpected, serialize_error
+from nllb.frontend.health import LiveResource, ReadyResource
+from nllb.frontend.languages import LanguagesResource
+from nllb.frontend.middleware import RequestContext
+from nllb.frontend.translate import TranslateResource
+from nllb.ipc.state import EngineState
+from nllb.translation import TranslationService
+
+
+def _dumps(obj: object) -> str:
+    return ujson.dumps(obj, ensure_ascii=False, escape_forward_slashes=False)
+
+
+def create_app(settings: Settings, service: TranslationService, state: EngineState) -> falcon.App:
+    app = falcon.App(middleware=[RequestContext()])
+    json_handler = falcon.media.JSONHandler(dumps=_dumps, loads=ujson.loads)
+    app.resp_options.media_handlers[falcon.MEDIA_JSON] = json_handler
+    app.set_error_serializer(serialize_error)
+    app.add_error_handler(Exception, handle_unexpected)
+    app.add_route("/translate", TranslateResource(settings, service, state))
+    app.add_route("/languages", LanguagesResource(service.model.languages))
+    app.add_route("/health/live", LiveResource())
+    app.add_route("/health/ready", ReadyResource(state))
+    return app

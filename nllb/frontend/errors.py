@@ -1,0 +1,58 @@
+"""Every error is JSON with a stable code, a message and the request id; nothing else leaks."""
+
+from __future__ import annotations
+
+import logging
+
+import falcon
+import ujson
+
+log = logging.getLogger("nllb.frontend")
+
+# Codes for errors Falcon raises itself (routing, methods, headers).
+_CODES_BY_STATUS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    411: "length_required",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    431: "headers_too_large",
+    500: "internal_error",
+    503: "unavailable",
+    504: "timeout",
+}
+
+
+class APIError(falcon.HTTPError):
+    """An error a client can act on: `code` is stable, `message` is for people."""
+
+    def __init__(self, status: int, code: str, message: str, headers: dict | None = None, **extra):
+        super().__init__(falcon.code_to_http_status(status), title=code, description=message, headers=headers)
+        self.code = code
+        self.extra = extra
+
+
+def serialize_error(req: falcon.Request, resp: falcon.Response, exc: falcon.HTTPError) -> None:
+    status = falcon.http_status_to_code(exc.status)
+    body = {
+        "error": getattr(exc, "code", None) or _CODES_BY_STATUS.get(status, "error"),
+        "message": exc.description or exc.title,
+        **getattr(exc, "extra", {}),
+        "request_id": getattr(req.context, "request_id", None),
+    }
+    resp.content_type = falcon.MEDIA_JSON
+    resp.data = ujson.dumps(body, ensure_ascii=False, escape_forward_slashes=False).encode()
+
+
+def handle_unexpected(req: falcon.Request, resp: falcon.Response, exc: Exception, params: dict) -> None:
+    """A bug: log it with the request id, answer without any internal detail."""
+    if isinstance(exc, falcon.HTTPError):
+        raise exc
+    log.exception("request %s failed", getattr(req.context, "request_id", "-"))
+    raise APIError(500, "internal_error", "The server failed to handle this request; it has been logged.")

@@ -1,0 +1,31 @@
+"""gunicorn settings and hooks for nllb (`gunicorn -c python:nllb.gunicorn_config`)."""
+
+import sys
+
+from nllb import server
+from nllb.config import ConfigError, Settings
+
+try:
+    _settings = Settings.from_env()
+except ConfigError as exc:
+    sys.exit(f"nllb: {exc}")
+
+wsgi_app = "nllb.frontend.wsgi:app"
+proc_name = "nllb"
+bind = [_settings.bind]
+workers = _settings.workers
+threads = _settings.threads
+worker_class = "gthread" if _settings.threads > 1 else "sync"
+timeout = _settings.timeout_seconds
+graceful_timeout = _settings.graceful_timeout_seconds
+keepalive = 5
+loglevel = _settings.log_level
+# The master stays single-threaded but for the engine supervisor; gunicorn's
+# control socket (a thread and a socket file) is not needed.
+control_socket_disable = True
+
+on_starting = server.start
+pre_fork = server.lend_slot
+post_fork = server.enter_worker
+child_exit = server.reclaim_slot
+on_exit = server.stop

@@ -1,0 +1,136 @@
+"""The worker's side of the exchange: send segments, wait for their translations."""
+
+from __future__ import annotations
+
+import os
+import queue
+import select
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from nllb.ipc.channel import Descriptor
+from nllb.ipc.exchange import Exchange
+from nllb.ipc.slots import RequestSlot, SlotStatus
+
+# How often a waiting request looks at the engine's state: bounds how long a
+# request waits on an engine that died.
+_WAKE_SECONDS = 0.1
+
+
+class EngineUnavailable(Exception):
+    """The engine is starting, restarting or down; the request was not translated."""
+
+
+class DeadlineExceeded(Exception):
+    """The request's deadline passed before the engine answered."""
+
+
+class TranslationFailed(Exception):
+    """The engine could not translate this request."""
+
+
+class EngineClient:
+    def __init__(self, exchange: Exchange, worker_slot: int):
+        self.exchange = exchange
+        self.state = exchange.state
+        self.layout = exchange.layout
+        fds = exchange.worker_slots[worker_slot]
+        self._channel = fds.channel_write
+        self._slots = [
+            _WaitableSlot(exchange.request_slot(worker_slot, i), event)
+            for i, event in enumerate(fds.events)
+        ]
+        self._free: queue.SimpleQueue[int] = queue.SimpleQueue()
+        for index in range(len(self._slots)):
+            self._free.put(index)
+
+    def translate(
+        self,
+        sources: Sequence[np.ndarray],
+        limits: Sequence[int],
+        target_token: int,
+        beam_size: int,
+        deadline: float,
+        request_id: str,
+    ) -> list[np.ndarray]:
+        """Translate token-id sequences; `limits` bound each output's length."""
+        index = self._free.get()
+        try:
+            results: list[np.ndarray] = []
+            for start, stop in self._waves(sources, limits):
+                results += self._round_trip(
+                    index, sources[start:stop], limits[start:stop],
+                    target_token, beam_size, deadline, request_id,
+                )
+            return results
+        finally:
+            self._free.put(index)
+
+    def _waves(self, sources: Sequence[np.ndarray], limits: Sequence[int]):
+        """Split a request too large for one slot into consecutive slot-sized waves."""
+        start, tokens, outputs = 0, 0, 0
+        for i, (source, limit) in enumerate(zip(sources, limits)):
+            if i > start and (
+                i - start == self.layout.max_segments
+                or tokens + len(source) > self.layout.input_tokens
+                or outputs + limit > self.layout.output_tokens
+            ):
+                yield start, i
+                start, tokens, outputs = i, 0, 0
+            tokens += len(source)
+            outputs += limit
+        if start < len(sources):
+            yield start, len(sources)
+
+    def _round_trip(self, index, sources, limits, target_token, beam_size, deadline, request_id):
+        waitable = self._slots[index]
+        slot = waitable.slot
+        epoch = self.state.epoch
+        if not self.state.is_serving(epoch):
+            raise EngineUnavailable(self.state.reason or "the engine is starting")
+        generation = slot.header.generation + 1
+        slot.header.generation = generation
+        count = len(sources)
+        lengths = np.fromiter((len(s) for s in sources), dtype=np.int32, count=count)
+        slot.source_lengths[:count] = lengths
+        slot.output_limits[:count] = limits
+        slot.source_ids[: int(lengths.sum())] = np.concatenate(sources)
+        descriptor = Descriptor(
+            request_slot=index, epoch=epoch, generation=generation, segments=count,
+            target_token=target_token, beam_size=beam_size, deadline=deadline,
+            request_id=request_id,
+        )
+        os.write(self._channel, descriptor.pack())
+        waitable.wait(generation, epoch, self.state, deadline)
+        if slot.header.status != SlotStatus.OK:
+            raise TranslationFailed("the engine could not translate this request")
+        offsets = np.concatenate(([0], np.cumsum(slot.output_limits[:count])))
+        lengths = slot.output_lengths[:count].copy()
+        return [slot.output_ids[offsets[i]: offsets[i] + lengths[i]].copy() for i in range(count)]
+
+
+class _WaitableSlot:
+    def __init__(self, slot: RequestSlot, event: int):
+        self.slot = slot
+        self.event = event
+        self.poll = select.poll()
+        self.poll.register(event, select.POLLIN)
+
+    def wait(self, generation: int, epoch: int, state, deadline: float) -> None:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise DeadlineExceeded()
+            if self.poll.poll(min(remaining, _WAKE_SECONDS) * 1000):
+                try:
+                    os.eventfd_read(self.event)
+                except BlockingIOError:
+                    pass
+            # A signal may belong to an abandoned request of this slot:
+            # only the generation says whose answer is there.
+            if self.slot.header.answered == generation:
+                return
+            if not state.is_serving(epoch):
+                raise EngineUnavailable(state.reason or "the engine stopped")

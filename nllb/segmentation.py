@@ -1,0 +1,119 @@
+"""Text → lines → sentences, and back, keeping every separator exactly.
+
+A text is held as alternating parts: separator, sentence, separator, …,
+sentence, separator. Translating replaces the sentences and keeps the rest, so
+blank lines, indentation and the spacing between sentences survive, and no
+language gets spaces it does not use (a blind " ".join breaks Chinese and
+Japanese).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+
+import pysbd
+
+# Every line break Python's str.splitlines knows, \r\n first so it stays one break.
+_LINE_BREAK = re.compile(r"(\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029])")
+
+# pysbd's languages, by the ISO 639-3 part of the FLORES-200 code.
+_PYSBD_LANGUAGES = {
+    "amh": "am", "arb": "ar", "bul": "bg", "dan": "da", "deu": "de", "ell": "el",
+    "eng": "en", "spa": "es", "pes": "fa", "fra": "fr", "hin": "hi", "hye": "hy",
+    "ita": "it", "jpn": "ja", "kaz": "kk", "mar": "mr", "mya": "my", "nld": "nl",
+    "pol": "pl", "rus": "ru", "slk": "sk", "urd": "ur", "zho": "zh",
+}
+
+# The fallback: a run of sentence-final punctuation (Latin, Arabic, Devanagari,
+# Ethiopic, Myanmar, Khmer, Armenian, …) with any closing quotes and brackets,
+# then whitespace; full-width CJK punctuation needs no whitespace after it.
+_TERMINALS = r".!?…‼⁇⁈⁉؟۔।॥።፧။។։"
+_CLOSERS = r"\"'”’»›」』）)\]}"
+_SENTENCE_END = re.compile(
+    rf"[{_TERMINALS}]+[{_CLOSERS}]*(?=\s)|[。！？｡]+[{_CLOSERS}]*"
+)
+# Scripts written without sentence punctuation, where a space ends a sentence.
+_SPACE_SEPARATED = {"tha_Thai", "lao_Laoo"}
+
+
+@dataclasses.dataclass(frozen=True)
+class SegmentedText:
+    parts: list[str]
+
+    @property
+    def sentences(self) -> list[str]:
+        return self.parts[1::2]
+
+    def join(self, translations: list[str]) -> str:
+        if len(translations) != len(self.parts) // 2:
+            raise ValueError("one translation per sentence is needed")
+        out = [self.parts[0]]
+        for translation, separator in zip(translations, self.parts[2::2]):
+            out += (translation, separator)
+        return "".join(out)
+
+
+def segment(text: str, language: str) -> SegmentedText:
+    parts = [""]
+    pieces = _LINE_BREAK.split(text)
+    for line, line_break in zip(pieces[::2], pieces[1::2] + [""]):
+        core = line.strip()
+        if not core:
+            parts[-1] += line + line_break
+            continue
+        start = line.index(core)
+        parts[-1] += line[:start]
+        for sentence, gap in _sentences(core, language):
+            parts += (sentence, gap)
+        parts[-1] += line[start + len(core):] + line_break
+    return SegmentedText(parts)
+
+
+def _sentences(core: str, language: str) -> list[tuple[str, str]]:
+    """(sentence, whitespace after it) pairs whose concatenation is `core`."""
+    if language in _SPACE_SEPARATED:
+        pieces = re.split(r"(\s+)", core)
+        return list(zip(pieces[::2], pieces[1::2] + [""]))
+    segmenter = _pysbd(language[:3])
+    found = segmenter.segment(core) if segmenter else None
+    ends = _align(core, found) if found else None
+    if ends is None:
+        ends = [m.end() for m in _SENTENCE_END.finditer(core)]
+    pairs, start = [], 0
+    for end in ends + [len(core)]:
+        chunk = core[start:end]
+        if chunk.strip():
+            sentence = chunk.rstrip()
+            lead = len(chunk) - len(chunk.lstrip())
+            if lead and pairs:
+                prev, gap = pairs[-1]
+                pairs[-1] = (prev, gap + chunk[:lead])
+            pairs.append((sentence.lstrip(), chunk[len(sentence):]))
+        elif pairs:
+            prev, gap = pairs[-1]
+            pairs[-1] = (prev, gap + chunk)
+        start = end
+    return pairs
+
+
+def _align(core: str, sentences: list[str]) -> list[int] | None:
+    """Where pysbd's sentences end in the original; None if pysbd changed the text."""
+    ends, cursor = [], 0
+    for sentence in sentences:
+        sentence = sentence.strip()
+        if not sentence:
+            continue
+        at = core.find(sentence, cursor)
+        if at < 0 or core[cursor:at].strip():
+            return None
+        cursor = at + len(sentence)
+        ends.append(cursor)
+    return ends[:-1] if cursor == len(core) else None
+
+
+@functools.lru_cache(maxsize=None)
+def _pysbd(iso639_3: str) -> pysbd.Segmenter | None:
+    code = _PYSBD_LANGUAGES.get(iso639_3)
+    return pysbd.Segmenter(language=code, clean=False) if code else None

@@ -1,0 +1,129 @@
+"""The gunicorn hooks: what the master sets up, lends, reclaims and tears down.
+
+State lives here, in the master, from `on_starting` to `on_exit`; workers
+inherit it through fork and each takes the worker slot the master lent it.
+"""
+
+from __future__ import annotations
+
+import logging
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import setproctitle
+
+from nllb.config import Settings
+from nllb.engine.supervisor import EngineSupervisor
+from nllb.ipc.exchange import Exchange
+from nllb.ipc.slots import SlotLayout
+from nllb.modeldir import ModelDirectory
+
+log = logging.getLogger("nllb.server")
+
+
+class Runtime:
+    def __init__(self, settings: Settings, model: ModelDirectory):
+        self.settings = settings
+        self.model = model
+        self.exchange = Exchange.create(settings.slot_count, settings.threads, SlotLayout())
+        self.supervisor = EngineSupervisor(self.exchange, model.path)
+        self.free_slots = list(range(settings.slot_count))
+        self.worker_slot: int | None = None
+
+    def lend_slot(self) -> int | None:
+        return self.free_slots.pop(0) if self.free_slots else None
+
+    def reclaim_slot(self, slot: int | None) -> None:
+        if slot is not None:
+            self.exchange.reclaim(slot)
+            self.free_slots.append(slot)
+            self.free_slots.sort()
+
+
+_runtime: Runtime | None = None
+
+
+def start(server) -> None:
+    """on_starting: before any worker forks."""
+    global _runtime
+    _use_nllb_process_titles()
+    settings = Settings.from_env()
+    _raise_open_file_limit()
+    model_path = settings.model_path or _synthetic_model(settings.data_dir)
+    model = ModelDirectory.open(model_path)
+    if model.synthetic:
+        log.warning("=" * 72)
+        log.warning("SYNTHETIC MODEL (%s) at %s: random weights, translations are gibberish.", model.synthetic, model.path)
+        log.warning("Set MODEL_PATH to a CTranslate2 NLLB model to translate for real.")
+        log.warning("=" * 72)
+    _runtime = Runtime(settings, model)
+    _runtime.supervisor.start()
+
+
+def lend_slot(server, worker) -> None:
+    """pre_fork: the master picks the new worker's slot."""
+    worker.nllb_slot = _runtime.lend_slot()
+    if worker.nllb_slot is None:
+        log.error("no free worker slot: raise WORKER_SLOTS above the number of workers")
+
+
+def enter_worker(server, worker) -> None:
+    """post_fork: in the new worker."""
+    setproctitle.setproctitle("nllb: worker")
+    _runtime.worker_slot = worker.nllb_slot
+
+
+def reclaim_slot(server, worker) -> None:
+    """child_exit: a worker died or was retired; its slots go back to the pool."""
+    _runtime.reclaim_slot(getattr(worker, "nllb_slot", None))
+
+
+def stop(server) -> None:
+    """on_exit: workers are gone; stop the engine. Shared memory dies with the last holder."""
+    if _runtime is not None:
+        _runtime.supervisor.stop(timeout=_runtime.settings.graceful_timeout_seconds)
+
+
+def worker_app():
+    """The WSGI app of this worker; only valid under nllb's gunicorn configuration."""
+    from nllb.frontend.app import create_app
+    from nllb.ipc.client import EngineClient
+    from nllb.translation import TranslationService
+
+    if _runtime is None or _runtime.worker_slot is None:
+        raise RuntimeError(
+            "nllb's app runs under its own gunicorn configuration: "
+            "start it with `nllb serve` or `gunicorn -c gunicorn.conf.py`"
+        )
+    client = EngineClient(_runtime.exchange, _runtime.worker_slot)
+    service = TranslationService(_runtime.settings, _runtime.model, client)
+    return create_app(_runtime.settings, service, _runtime.exchange.state)
+
+
+def _synthetic_model(data_dir: Path) -> Path:
+    path = data_dir / "synthetic-tiny"
+    if not (path / "model.bin").is_file():
+        log.warning("MODEL_PATH is not set: writing a tiny synthetic model to %s", path)
+        # In a child process: the master never imports CTranslate2.
+        subprocess.run([sys.executable, "-m", "nllb", "model", "synth", "--size", "tiny", str(path)], check=True)
+    return path
+
+
+def _raise_open_file_limit() -> None:
+    """Each worker slot holds a pipe and an eventfd per thread; the engine holds them all."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def _use_nllb_process_titles() -> None:
+    # gunicorn titles its processes "gunicorn: master [name]" and resets the
+    # master's title after every hook has run; `ps` and systemd show "nllb: …".
+    import gunicorn.util
+
+    def title(name: str) -> None:
+        setproctitle.setproctitle("nllb: " + name.split(" ")[0])
+
+    gunicorn.util._setproctitle = title
