@@ -29,11 +29,11 @@ _PYSBD_LANGUAGES = {
 # The fallback: a run of sentence-final punctuation (Latin, Arabic, Devanagari,
 # Ethiopic, Myanmar, Khmer, Armenian, …) with any closing quotes and brackets,
 # then whitespace; full-width CJK punctuation needs no whitespace after it.
+# French sets its closing guillemets apart with a (thin) space: « Oui. »
 _TERMINALS = r".!?…‼⁇⁈⁉؟۔।॥።፧။។։"
 _CLOSERS = r"\"'”’»›」』）)\]}"
-_SENTENCE_END = re.compile(
-    rf"[{_TERMINALS}]+[{_CLOSERS}]*(?=\s)|[。！？｡]+[{_CLOSERS}]*"
-)
+_CLOSING = rf"(?:[{_CLOSERS}]|[ \u00a0\u202f][»›])*"
+_SENTENCE_END = re.compile(rf"[{_TERMINALS}]+{_CLOSING}(?=\s)|[。！？｡]+{_CLOSING}")
 # Scripts written without sentence punctuation, where a space ends a sentence.
 _SPACE_SEPARATED = {"tha_Thai", "lao_Laoo"}
 

@@ -28,7 +28,7 @@ class Runtime:
         self.settings = settings
         self.model = model
         self.exchange = Exchange.create(settings.slot_count, settings.threads, SlotLayout())
-        self.supervisor = EngineSupervisor(self.exchange, model.path)
+        self.supervisor = EngineSupervisor(self.exchange, model.path, settings.graceful_timeout_seconds + 5)
         self.free_slots = list(range(settings.slot_count))
         self.worker_slot: int | None = None
 
@@ -50,6 +50,11 @@ def start(server) -> None:
     global _runtime
     _use_nllb_process_titles()
     settings = Settings.from_env()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
+        datefmt="%Y-%m-%d %H:%M:%S %z",
+    )
     _raise_open_file_limit()
     model_path = settings.model_path or _synthetic_model(settings.data_dir)
     model = ModelDirectory.open(model_path)

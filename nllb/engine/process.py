@@ -33,6 +33,8 @@ log = logging.getLogger("nllb.engine")
 # boot and app load errors), so the engine uses neither.
 EXIT_LOAD_FAILED = 1
 EXIT_CRASHED = 70
+# After SIGTERM, how long workers must stay quiet before the engine exits.
+_QUIET_SECONDS = 0.5
 
 
 class Engine:
@@ -47,6 +49,7 @@ class Engine:
         self.batcher = Batcher(settings.max_batch_size, settings.max_batch_tokens, settings.batch_timeout_ms / 1000)
         self._answer_lock = threading.Lock()
         self._stopping = threading.Event()
+        self._busy_devices = 0
         self._parent = os.getppid()
 
     def stop(self) -> None:
@@ -63,16 +66,31 @@ class Engine:
         by_fd = {reader.fd: (slot, reader) for slot, reader in enumerate(self.readers)}
         for fd in by_fd:
             poller.register(fd, select.POLLIN)
-        while not self._stopping.is_set() and os.getppid() == self._parent:
+        last_intake = time.monotonic()
+        while os.getppid() == self._parent and not self._drained(last_intake):
             for fd, _ in poller.poll(200):
                 worker_slot, reader = by_fd[fd]
                 for descriptor in reader.read():
+                    last_intake = time.monotonic()
                     self._admit(worker_slot, descriptor)
             self.exchange.state.queue_depth = len(self.batcher)
-        # Stop taking work; batches already on the device finish and answer.
         self.batcher.close()
         for thread in devices:
             thread.join()
+
+    def _drained(self, last_intake: float) -> bool:
+        """After SIGTERM: true once nothing waits, nothing runs and workers went quiet.
+
+        systemd and terminals signal the whole process group, so SIGTERM may
+        reach the engine while workers still finish their last requests; the
+        engine serves those before it exits.
+        """
+        return (
+            self._stopping.is_set()
+            and not len(self.batcher)
+            and not self._busy_devices
+            and time.monotonic() - last_intake > _QUIET_SECONDS
+        )
 
     def _admit(self, worker_slot: int, descriptor: Descriptor) -> None:
         if descriptor.epoch != self.epoch or descriptor.request_slot >= self.exchange.slots_per_worker:
@@ -122,24 +140,33 @@ class Engine:
 
     def _device_loop(self) -> None:
         while (batch := self.batcher.take()) is not None:
-            first = batch[0]
-            started = time.monotonic()
+            with self._answer_lock:
+                self._busy_devices += 1
             try:
-                outputs = self.model.translate(
-                    [e.tokens for e in batch], [[e.target] for e in batch], first.beam_size, first.limit
-                )
-            except Exception:
-                log.exception("batch of %d segments failed", len(batch))
-                for request in {id(e.request): e.request for e in batch}.values():
-                    self._finish(request, SlotStatus.FAILED)
-                continue
-            log.debug(
-                "batch of %d segments, beam %d, %.1f ms, requests %s",
-                len(batch), first.beam_size, (time.monotonic() - started) * 1000,
-                ",".join(sorted({e.request.request_id for e in batch})),
+                self._run_batch(batch)
+            finally:
+                with self._answer_lock:
+                    self._busy_devices -= 1
+
+    def _run_batch(self, batch: list[Example]) -> None:
+        first = batch[0]
+        started = time.monotonic()
+        try:
+            outputs = self.model.translate(
+                [e.tokens for e in batch], [[e.target] for e in batch], first.beam_size, first.limit
             )
-            for example, output in zip(batch, outputs):
-                self._answer(example, output)
+        except Exception:
+            log.exception("batch of %d segments failed", len(batch))
+            for request in {id(e.request): e.request for e in batch}.values():
+                self._finish(request, SlotStatus.FAILED)
+            return
+        log.debug(
+            "batch of %d segments, beam %d, %.1f ms, requests %s",
+            len(batch), first.beam_size, (time.monotonic() - started) * 1000,
+            ",".join(sorted({e.request.request_id for e in batch})),
+        )
+        for example, output in zip(batch, outputs):
+            self._answer(example, output)
 
     def _answer(self, example: Example, output: list[str]) -> None:
         request = example.request

@@ -30,9 +30,10 @@ STABLE_SECONDS = 60.0
 
 
 class EngineSupervisor:
-    def __init__(self, exchange: Exchange, model_path: Path):
+    def __init__(self, exchange: Exchange, model_path: Path, clean_exit_delay: float):
         self.exchange = exchange
         self.model_path = model_path
+        self.clean_exit_delay = clean_exit_delay
         self._stopping = threading.Event()
         self._process: subprocess.Popen | None = None
         self._thread = threading.Thread(target=self._supervise, name="nllb-engine-supervisor", daemon=True)
@@ -65,12 +66,17 @@ class EngineSupervisor:
             if self._stopping.is_set():
                 return
             state = self.exchange.state
-            reason = state.reason if state.reason.startswith("model failed") else _describe_exit(process)
+            code = _exit_code(process)
+            reason = state.reason if state.reason.startswith("model failed") else _describe_exit(code)
             state.set_down(reason)
             if time.monotonic() - started > STABLE_SECONDS:
                 backoff = FIRST_BACKOFF_SECONDS
-            log.error("engine (pid %d) stopped: %s; restarting in %.0f s", process.pid, reason, backoff)
-            if self._stopping.wait(backoff):
+            # A clean exit means the engine was sent SIGTERM, usually with the
+            # whole process group as the service stops: give the master its
+            # graceful timeout to say so before loading the model again.
+            delay = max(backoff, self.clean_exit_delay) if code == 0 else backoff
+            log.error("engine (pid %d) stopped: %s; restarting in %.0f s", process.pid, reason, delay)
+            if self._stopping.wait(delay):
                 return
             backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
@@ -99,10 +105,15 @@ class EngineSupervisor:
             os.close(pidfd)
 
 
-def _describe_exit(process: subprocess.Popen) -> str:
+def _exit_code(process: subprocess.Popen) -> int | None:
     try:
-        code = process.wait(timeout=1)
+        return process.wait(timeout=1)
     except (subprocess.TimeoutExpired, ChildProcessError):
+        return None  # reaped by gunicorn's waitpid(-1): the status is lost
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is None:
         return "engine exited"
     if code < 0:
         return f"engine killed by signal {-code}"

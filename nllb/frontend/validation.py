@@ -26,7 +26,10 @@ def read_json(req: falcon.Request, max_bytes: int) -> object:
         raise APIError(415, "unsupported_media_type", "Send the body as application/json.")
     if req.content_length is not None and req.content_length > max_bytes:
         raise APIError(413, "payload_too_large", f"The body is over {max_bytes} bytes.", limit=max_bytes)
-    raw = req.bounded_stream.read(max_bytes + 1)
+    # Falcon's bounded stream reads nothing without Content-Length; gunicorn's
+    # own input ends where a chunked body ends.
+    stream = req.bounded_stream if req.content_length is not None else req.stream
+    raw = _read_at_most(stream, max_bytes + 1)
     if len(raw) > max_bytes:
         raise APIError(413, "payload_too_large", f"The body is over {max_bytes} bytes.", limit=max_bytes)
     try:
@@ -35,6 +38,18 @@ def read_json(req: falcon.Request, max_bytes: int) -> object:
         raise APIError(400, "invalid_utf8", "The body is not valid UTF-8.") from None
     except ValueError:
         raise APIError(400, "invalid_json", "The body is not valid JSON.") from None
+
+
+def _read_at_most(stream, limit: int) -> bytes:
+    """Chunked bodies arrive a piece per read; stop one byte past the limit."""
+    chunks, size = [], 0
+    while size < limit:
+        chunk = stream.read(limit - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def parse_translate(body: object, settings: Settings, languages: Languages) -> TranslateRequest:

@@ -1,0 +1,44 @@
+"""Settings come from the environment, and a bad value is refused with a clear message."""
+
+from pathlib import Path
+
+import pytest
+
+from nllb.config import ConfigError, Settings
+
+
+def test_defaults_without_environment():
+    s = Settings.from_env({})
+    assert s.model_path is None and s.device == "auto" and s.device_index == (0,)
+    assert s.max_texts == 128 and s.max_text_chars == 20_000
+    assert s.slot_count == 2 * s.workers
+
+
+def test_values_are_parsed():
+    s = Settings.from_env({
+        "MODEL_PATH": "/models/nllb", "DEVICE": "CUDA", "DEVICE_INDEX": "0,1",
+        "MAX_BATCH_SIZE": "64", "BATCH_TIMEOUT_MS": "2.5", "HOST": "::1", "PORT": "9000",
+    })
+    assert s.model_path == Path("/models/nllb")
+    assert s.device == "cuda" and s.device_index == (0, 1)
+    assert s.max_batch_size == 64 and s.batch_timeout_ms == 2.5
+    assert s.bind == "[::1]:9000"
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("DEVICE", "tpu", "DEVICE='tpu' is not valid: expected one of auto, cuda, cpu"),
+    ("MAX_BATCH_SIZE", "0", "MAX_BATCH_SIZE='0' is not valid: expected at least 1"),
+    ("WORKERS", "two", "WORKERS='two' is not valid: expected a whole number"),
+    ("DEVICE_INDEX", "0,0", "DEVICE_INDEX='0,0' is not valid: expected distinct device numbers"),
+    ("BATCH_TIMEOUT_MS", "nan", "BATCH_TIMEOUT_MS='nan' is not valid"),
+    ("PORT", "70000", "PORT='70000' is not valid: expected a number from 1 to 65535"),
+])
+def test_bad_values_name_the_variable_and_what_it_accepts(name, value, message):
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({name: value})
+    assert str(caught.value).startswith(message)
+
+
+def test_fewer_worker_slots_than_workers_is_refused():
+    with pytest.raises(ConfigError, match="WORKER_SLOTS=2 is fewer than WORKERS=4"):
+        Settings.from_env({"WORKERS": "4", "WORKER_SLOTS": "2"})

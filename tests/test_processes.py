@@ -1,0 +1,115 @@
+"""The process model: one engine, workers that may die, a clean stop."""
+
+import os
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+SENTENCE = "The library opens at nine in the morning and closes at six in the evening."
+
+
+def shm_entries():
+    return set(os.listdir("/dev/shm")) if Path("/dev/shm").is_dir() else set()
+
+
+def wait_for(predicate, timeout=30.0, interval=0.05):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
+
+
+def test_there_is_exactly_one_engine_and_the_titles_say_what_each_process_is(make_server):
+    srv = make_server(WORKERS="3").start()
+    assert len(srv.engines()) == 1
+    assert len(srv.workers()) == 3
+    assert Path(f"/proc/{srv.pid}/cmdline").read_bytes().startswith(b"nllb: master")
+    assert srv.children()[srv.engines()[0]] == "nllb: engine cpu"
+
+
+def test_sigterm_stops_everything_and_leaves_nothing_behind(make_server):
+    before = shm_entries()
+    srv = make_server().start()
+    assert srv.translate("Hello.").status == 200
+    processes = [srv.pid, *srv.children()]
+    assert srv.stop(signal.SIGTERM) == 0
+    assert wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in processes), timeout=10)
+    assert shm_entries() == before
+    log = srv.log()
+    assert "resource_tracker" not in log and "Traceback" not in log
+
+
+def test_a_worker_killed_mid_request_leaves_other_workers_requests_unharmed(make_server):
+    srv = make_server(WORKERS="3", THREADS="4").start()
+    expected = srv.translate(SENTENCE, quality="best").body
+    stop = threading.Event()
+    outcomes = []
+
+    def client():
+        while not stop.is_set():
+            try:
+                resp = srv.translate(SENTENCE, quality="best", timeout=30)
+                outcomes.append(("ok", resp.status, resp.body))
+            except OSError as exc:  # the killed worker's connections
+                outcomes.append(("dropped", None, repr(exc)))
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        for _ in range(12):
+            pool.submit(client)
+        time.sleep(1.0)
+        victim = srv.workers()[0]
+        os.kill(victim, signal.SIGKILL)
+        time.sleep(2.0)
+        stop.set()
+    answered = [o for o in outcomes if o[0] == "ok"]
+    assert len(answered) > 20
+    assert all(status == 200 and body == expected for _, status, body in answered)
+    assert len([o for o in outcomes if o[0] == "dropped"]) <= 4  # at most the victim's threads
+    assert wait_for(lambda: len(srv.workers()) == 3)
+    assert victim not in srv.workers()
+    assert len(srv.engines()) == 1
+
+
+def test_dead_workers_slots_are_reclaimed_so_replacements_keep_serving(make_server):
+    # 2 workers, 4 worker slots: six deaths would exhaust slots that were not reclaimed.
+    srv = make_server(WORKERS="2").start()
+    for _ in range(6):
+        victim = srv.workers()[0]
+        os.kill(victim, signal.SIGKILL)
+        assert wait_for(lambda: len(srv.workers()) == 2 and victim not in srv.workers())
+    for _ in range(10):
+        assert srv.translate("Hello.").status == 200
+    assert "no free worker slot" not in srv.log()
+
+
+def test_a_killed_engine_fails_requests_in_flight_fast_and_is_replaced(make_server):
+    srv = make_server(WORKERS="2", THREADS="4").start()
+    long_text = [SENTENCE * 3] * 64
+    engine = srv.engines()[0]
+
+    def slow_request():
+        started = time.monotonic()
+        resp = srv.translate(long_text, quality="best", timeout=60)
+        return resp, time.monotonic() - started
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = [pool.submit(slow_request) for _ in range(4)]
+        time.sleep(0.5)
+        killed_at = time.monotonic()
+        os.kill(engine, signal.SIGKILL)
+        results = [f.result() for f in futures]
+    for resp, _ in results:
+        assert resp.status == 503, resp.body
+        assert resp.json["error"] == "engine_unavailable"
+        assert resp.headers["retry-after"]
+    assert all(time.monotonic() - killed_at < 5 for _ in results)
+    assert max(elapsed for _, elapsed in results) < 0.5 + 1.5
+    ready = srv.get("/health/ready")
+    assert ready.status in (200, 503)
+    assert wait_for(lambda: srv.get("/health/ready").status == 200, timeout=30)
+    assert srv.engines() and srv.engines()[0] != engine
+    assert srv.translate("Hello.").status == 200
