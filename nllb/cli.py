@@ -22,7 +22,25 @@ def main(argv: list[str] | None = None) -> int:
     synth.add_argument("--seed", type=int, default=0)
     synth.add_argument("out_dir")
 
+    bench = commands.add_parser("bench", help="measure the service against raw CTranslate2 on this machine")
+    where = bench.add_mutually_exclusive_group(required=True)
+    where.add_argument("--model", help="a CTranslate2 NLLB model directory")
+    where.add_argument("--synthetic", choices=("tiny", "600M", "1.3B", "3.3B"), help="build a synthetic model of this shape")
+    bench.add_argument("--concurrency", default="1,8,32", help="comma-separated numbers of requests in flight")
+    bench.add_argument("--duration", type=float, default=10.0, help="seconds per load level")
+    bench.add_argument("--quality", choices=("fast", "balanced", "best"), default="fast")
+    bench.add_argument("--texts-per-request", type=int, default=1, help="also drive multi-text requests of this size")
+    bench.add_argument("--workers", type=int, default=2)
+    bench.add_argument("--threads", type=int, default=16)
+    bench.add_argument("--clients", type=int, default=4, help="load-generator processes")
+    bench.add_argument("--lone-requests", type=int, default=50)
+    bench.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                       help="service setting for this run (DEVICE, COMPUTE_TYPE, MAX_BATCH_SIZE, ...)")
+    bench.add_argument("--out", help="write the machine-readable result here (JSON)")
+
     args = parser.parse_args(argv)
+    if args.command == "bench":
+        return _bench(args)
     if args.command == "serve":
         return _serve(args)
     if args.command == "model" and args.model_command == "synth":
@@ -32,6 +50,40 @@ def main(argv: list[str] | None = None) -> int:
         print(f"synthetic {args.size} NLLB model written to {path} (random weights: output is gibberish)")
         return 0
     return 2
+
+
+def _bench(args: argparse.Namespace) -> int:
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from nllb import bench
+
+    env = dict(item.split("=", 1) for item in args.set)
+    with tempfile.TemporaryDirectory() as tmp:
+        model = Path(args.model) if args.model else None
+        if model is None:
+            from nllb.synthetic import write_model
+
+            print(f"writing a synthetic {args.synthetic} model ...", file=sys.stderr, flush=True)
+            model = write_model(args.synthetic, Path(tmp) / args.synthetic)
+        result = bench.run(bench.Options(
+            model_path=model,
+            concurrency=[int(c) for c in args.concurrency.split(",")],
+            duration=args.duration,
+            quality=args.quality,
+            texts_per_request=args.texts_per_request,
+            workers=args.workers,
+            threads=args.threads,
+            clients=args.clients,
+            lone_requests=args.lone_requests,
+            env=env,
+        ))
+    result["synthetic"] = args.synthetic
+    print(bench.report(result))
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, indent=2))
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:

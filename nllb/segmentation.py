@@ -34,6 +34,8 @@ _TERMINALS = r".!?…‼⁇⁈⁉؟۔।॥።፧။។։"
 _CLOSERS = r"\"'”’»›」』）)\]}"
 _CLOSING = rf"(?:[{_CLOSERS}]|[ \u00a0\u202f][»›])*"
 _SENTENCE_END = re.compile(rf"[{_TERMINALS}]+{_CLOSING}(?=\s)|[。！？｡]+{_CLOSING}")
+_ANY_TERMINAL = re.compile(rf"[{_TERMINALS}。！？｡]")
+_TRAILING = _TERMINALS + _CLOSERS.replace("\\", "") + "。！？｡ \u00a0\u202f"
 # Scripts written without sentence punctuation, where a space ends a sentence.
 _SPACE_SEPARATED = {"tha_Thai", "lao_Laoo"}
 
@@ -76,6 +78,8 @@ def _sentences(core: str, language: str) -> list[tuple[str, str]]:
     if language in _SPACE_SEPARATED:
         pieces = re.split(r"(\s+)", core)
         return list(zip(pieces[::2], pieces[1::2] + [""]))
+    if not _ANY_TERMINAL.search(core.rstrip(_TRAILING)):
+        return [(core, "")]  # no sentence ends before the end: skip pysbd's regex work
     segmenter = _pysbd(language[:3])
     found = segmenter.segment(core) if segmenter else None
     ends = _align(core, found) if found else None

@@ -13,6 +13,10 @@ import sentencepiece as spm
 from nllb.modeldir import ModelDirectory
 
 WORD_START = "▁"
+# SentencePiece's batch calls start a thread per core on every call by
+# default, which costs more than a request's whole text; workers parallelise
+# across processes instead.
+_SP_THREADS = 1
 
 
 class Tokenizer:
@@ -39,7 +43,7 @@ class Tokenizer:
     def encode(self, sentences: list[str], language: str) -> list[list[np.ndarray]]:
         """Each sentence as one or more source sequences, cut at token boundaries if too long."""
         language_id = self.token_ids[language]
-        encoded = self._sp.encode(sentences)
+        encoded = self._sp.encode(sentences, num_threads=_SP_THREADS)
         out = []
         for ids in encoded:
             chunks = [ids[i: i + self.max_pieces] for i in range(0, len(ids), self.max_pieces)] or [[]]
@@ -61,4 +65,4 @@ class Tokenizer:
 
     def decode(self, outputs: list[np.ndarray]) -> list[str]:
         pieces = [self._to_piece[out] for out in outputs]
-        return self._sp.decode([p[p >= 0].tolist() for p in pieces])
+        return self._sp.decode([p[p >= 0].tolist() for p in pieces], num_threads=_SP_THREADS)

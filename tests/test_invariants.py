@@ -68,7 +68,16 @@ def make_requests(count, seed=7):
 
 
 def test_concurrent_mixed_requests_get_exactly_what_they_get_alone(server):
-    requests = make_requests(320)
+    assert_concurrent_equals_alone(server, make_requests(320))
+
+
+def test_the_same_holds_with_int8_and_sync_workers(make_server):
+    srv = make_server(COMPUTE_TYPE="int8", WORKERS="3", THREADS="1").start()
+    assert "Using worker: sync" in srv.log()
+    assert_concurrent_equals_alone(srv, make_requests(120, seed=11))
+
+
+def assert_concurrent_equals_alone(server, requests):
     alone = {}
     for text, source, target, quality in requests:
         key = (repr(text), source, target, quality)

@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""Set up nllb in ./.venv and run it: `python3 quickstart.py serve` or `python3 quickstart.py test`.
+
+Needs nothing but Python 3.10+. The virtual environment is (re)installed when
+pyproject.toml changes; extra arguments go to `nllb serve` or to pytest.
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / "bin"
+
+
+def ensure_environment() -> None:
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    stamp = VENV / ".installed"
+    if stamp.is_file() and stamp.read_text() == wanted:
+        return
+    if not (BIN / "python").exists():
+        print("quickstart: creating .venv", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    print("quickstart: installing nllb and its test dependencies into .venv", flush=True)
+    pip = [str(BIN / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run(pip + ["-e", f"{ROOT}[test]"], check=True)
+    stamp.write_text(wanted)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("serve", "test"):
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    ensure_environment()
+    command, rest = argv[0], argv[1:]
+    if command == "serve":
+        os.execv(str(BIN / "nllb"), [str(BIN / "nllb"), "serve", *rest])
+    os.chdir(ROOT)
+    os.execv(str(BIN / "python"), [str(BIN / "python"), "-m", "pytest", *rest])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
