@@ -1,10 +1,14 @@
 """Keeps one engine process running, from a thread of the gunicorn master.
 
-The engine is a fresh interpreter (subprocess, not fork): the master never
-loads CTranslate2, and no multiprocessing bookkeeping is inherited by workers,
-so a recycled worker can never terminate the engine (gunicorn #1391, #2919).
-Its death is seen through a pidfd, which works even when gunicorn's own
-waitpid(-1) reaps the engine first.
+The engine is a fresh interpreter, not a fork: the master never loads
+CTranslate2, and no multiprocessing bookkeeping is inherited by workers, so a
+recycled worker can never terminate the engine (gunicorn #1391, #2919).
+
+It is started with posix_spawn rather than subprocess.Popen: Popen waits on a
+pipe until the child has exec'd, and a worker that gunicorn forks from the main
+thread at that moment inherits the pipe's write end and blocks the supervisor
+for the worker's whole life. Its death is seen through a pidfd, which works
+even when gunicorn's own waitpid(-1) reaps the engine first.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import json
 import logging
 import os
 import select
-import subprocess
+import signal
 import sys
 import threading
 import time
@@ -35,7 +39,7 @@ class EngineSupervisor:
         self.model_path = model_path
         self.clean_exit_delay = clean_exit_delay
         self._stopping = threading.Event()
-        self._process: subprocess.Popen | None = None
+        self._pid: int | None = None
         self._thread = threading.Thread(target=self._supervise, name="nllb-engine-supervisor", daemon=True)
 
     def start(self) -> None:
@@ -44,29 +48,33 @@ class EngineSupervisor:
     def stop(self, timeout: float) -> None:
         """SIGTERM the engine, let its batches finish, then SIGKILL what is left."""
         self._stopping.set()
-        process = self._process
-        if process is not None and process.poll() is None:
-            process.terminate()
+        pid = self._pid
+        if pid is not None:
             try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                log.warning("engine did not stop within %.0f s; killing it", timeout)
-                process.kill()
-                process.wait()
-            except ChildProcessError:
-                pass  # reaped by gunicorn's waitpid(-1)
+                pidfd = os.pidfd_open(pid)
+            except ProcessLookupError:
+                pidfd = None
+            if pidfd is not None:
+                try:
+                    os.kill(pid, signal.SIGTERM)
+                    if not select.select([pidfd], [], [], timeout)[0]:
+                        log.warning("engine did not stop within %.0f s; killing it", timeout)
+                        os.kill(pid, signal.SIGKILL)
+                        select.select([pidfd], [], [], 5)
+                finally:
+                    _reap(pidfd)
+                    os.close(pidfd)
         self._thread.join(timeout=5)
 
     def _supervise(self) -> None:
         backoff = FIRST_BACKOFF_SECONDS
         while not self._stopping.is_set():
             started = time.monotonic()
-            process = self._spawn()
-            self._wait_for_exit(process)
+            pid = self._spawn()
+            code = self._wait_for_exit(pid)
             if self._stopping.is_set():
                 return
             state = self.exchange.state
-            code = _exit_code(process)
             reason = state.reason if state.reason.startswith("model failed") else _describe_exit(code)
             state.set_down(reason)
             if time.monotonic() - started > STABLE_SECONDS:
@@ -75,41 +83,45 @@ class EngineSupervisor:
             # whole process group as the service stops: give the master its
             # graceful timeout to say so before loading the model again.
             delay = max(backoff, self.clean_exit_delay) if code == 0 else backoff
-            log.error("engine (pid %d) stopped: %s; restarting in %.0f s", process.pid, reason, delay)
+            log.error("engine (pid %d) stopped: %s; restarting in %.0f s", pid, reason, delay)
             if self._stopping.wait(delay):
                 return
             backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
-    def _spawn(self) -> subprocess.Popen:
+    def _spawn(self) -> int:
         state = self.exchange.state
         epoch = state.begin_epoch(pid=0)
         description = dict(self.exchange.describe(), epoch=epoch, model_path=str(self.model_path))
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "nllb.engine", json.dumps(description)],
-            pass_fds=self.exchange.engine_fds(),
+        self._pid = os.posix_spawn(
+            sys.executable, [sys.executable, "-m", "nllb.engine", json.dumps(description)], os.environ
         )
-        state.set_pid(self._process.pid)
-        log.info("engine started (pid %d, epoch %d)", self._process.pid, epoch)
-        return self._process
+        state.set_pid(self._pid)
+        log.info("engine started (pid %d, epoch %d)", self._pid, epoch)
+        return self._pid
 
-    def _wait_for_exit(self, process: subprocess.Popen) -> None:
+    def _wait_for_exit(self, pid: int) -> int | None:
+        """Block until the engine exits (or we stop); its exit code if we reaped it."""
         try:
-            pidfd = os.pidfd_open(process.pid)
+            pidfd = os.pidfd_open(pid)
         except ProcessLookupError:
-            return  # already gone, and reaped
+            return None  # already gone, and reaped
         try:
             while not self._stopping.is_set():
                 if select.select([pidfd], [], [], 0.5)[0]:
-                    return
+                    return _reap(pidfd)
+            return None
         finally:
             os.close(pidfd)
 
 
-def _exit_code(process: subprocess.Popen) -> int | None:
+def _reap(pidfd: int) -> int | None:
     try:
-        return process.wait(timeout=1)
-    except (subprocess.TimeoutExpired, ChildProcessError):
+        result = os.waitid(os.P_PIDFD, pidfd, os.WEXITED | os.WNOHANG)
+    except ChildProcessError:
         return None  # reaped by gunicorn's waitpid(-1): the status is lost
+    if result is None:
+        return None
+    return -result.si_status if result.si_code in (os.CLD_KILLED, os.CLD_DUMPED) else result.si_status
 
 
 def _describe_exit(code: int | None) -> str:

@@ -55,7 +55,10 @@ class Exchange:
             read, write = os.pipe()
             events = tuple(os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK) for _ in range(slots_per_worker))
             fds.append(WorkerSlotFds(read, write, events))
-        return cls(state, slots, fds, layout)
+        exchange = cls(state, slots, fds, layout)
+        for fd in exchange._engine_fds():
+            os.set_inheritable(fd, True)
+        return exchange
 
     def request_slot(self, worker_slot: int, request_slot: int) -> RequestSlot:
         return self._slots[worker_slot][request_slot]
@@ -69,10 +72,10 @@ class Exchange:
             except BlockingIOError:
                 pass
 
-    # The engine is a fresh interpreter: it gets the same descriptors (same
-    # numbers, through subprocess's pass_fds) and this description of them.
+    # The engine is a fresh interpreter: it inherits the descriptors it needs
+    # across exec (same numbers) and gets this description of them.
 
-    def engine_fds(self) -> list[int]:
+    def _engine_fds(self) -> list[int]:
         fds = [self._state_memory.fd, self._slot_memory.fd]
         for worker in self.worker_slots:
             fds += [worker.channel_read, *worker.events]
