@@ -22,6 +22,17 @@ def main(argv: list[str] | None = None) -> int:
     synth.add_argument("--seed", type=int, default=0)
     synth.add_argument("out_dir")
 
+    token = commands.add_parser("token", help="manage API tokens without a running server").add_subparsers(
+        dest="token_command", required=True)
+    create = token.add_parser("create", help="create a token; it is printed once, alone on the last line")
+    create.add_argument("name")
+    create.add_argument("--description", default="")
+    create.add_argument("--rate-limit", type=_per_window, metavar="N/SECONDS", help="requests per window")
+    create.add_argument("--char-limit", type=_per_window, metavar="N/SECONDS", help="characters per window")
+    token.add_parser("list", help="list tokens (never their secrets)")
+    for verb, text in (("revoke", "deactivate a token"), ("activate", "activate a token again")):
+        token.add_parser(verb, help=text).add_argument("id", type=int)
+
     bench = commands.add_parser("bench", help="measure the service against raw CTranslate2 on this machine")
     where = bench.add_mutually_exclusive_group(required=True)
     where.add_argument("--model", help="a CTranslate2 NLLB model directory")
@@ -39,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--out", help="write the machine-readable result here (JSON)")
 
     args = parser.parse_args(argv)
+    if args.command == "token":
+        return _token(args)
     if args.command == "bench":
         return _bench(args)
     if args.command == "serve":
@@ -50,6 +63,51 @@ def main(argv: list[str] | None = None) -> int:
         print(f"synthetic {args.size} NLLB model written to {path} (random weights: output is gibberish)")
         return 0
     return 2
+
+
+def _per_window(raw: str) -> tuple[int, int]:
+    count, _, window = raw.partition("/")
+    try:
+        values = int(count), int(window)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected N/SECONDS, such as 100/60") from None
+    if min(values) < 1:
+        raise argparse.ArgumentTypeError("both numbers must be at least 1")
+    return values
+
+
+def _token(args: argparse.Namespace) -> int:
+    import json
+
+    from nllb.access import open_store
+    from nllb.access.tokens import Limits, TokenError
+    from nllb.config import ConfigError, Settings
+
+    try:
+        store = open_store(Settings.from_env())
+    except ConfigError as exc:
+        print(f"nllb: {exc}", file=sys.stderr)
+        return 2
+    if args.token_command == "create":
+        requests, characters = args.rate_limit or (None, None), args.char_limit or (None, None)
+        try:
+            record, secret = store.create(args.name, args.description, Limits(*requests, *characters))
+        except TokenError as exc:
+            print(f"nllb: {exc}", file=sys.stderr)
+            return 1
+        print(f"created token {record.id} ({record.name}); it is shown once, keep it now:", file=sys.stderr)
+        print(secret)
+        return 0
+    if args.token_command == "list":
+        for record in store.list():
+            print(json.dumps(record.public(), ensure_ascii=False))
+        return 0
+    record = store.set_active(args.id, args.token_command == "activate")
+    if record is None:
+        print(f"nllb: no token has id {args.id}", file=sys.stderr)
+        return 1
+    print(f"token {record.id} ({record.name}) is {'active' if record.active else 'revoked'}")
+    return 0
 
 
 def _bench(args: argparse.Namespace) -> int:

@@ -11,9 +11,6 @@ import dataclasses
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TypeVar
-
-T = TypeVar("T")
 
 DEVICES = ("auto", "cuda", "cpu")
 QUALITIES = ("fast", "balanced", "best")
@@ -44,6 +41,20 @@ class Settings:
     max_decoding_length: int = 512
     request_timeout_seconds: float = 60.0
     default_quality: str = "balanced"
+    # Access.
+    auth_enabled: bool = True
+    admin_token: str | None = dataclasses.field(default=None, repr=False)
+    admin_token_file: Path | None = None
+    db_path: Path | None = None  # None: DATA_DIR/nllb.db
+    token_store: str = "sqlite"
+    redis_url: str | None = dataclasses.field(default=None, repr=False)
+    rate_limit_enabled: bool = True
+    rate_limit_requests: int = 100
+    rate_limit_window_seconds: int = 60
+    rate_limit_characters: int = 1_000_000
+    auth_failure_limit: int = 20
+    auth_failure_window_seconds: int = 300
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
     # HTTP server.
     host: str = "127.0.0.1"
     port: int = 8000
@@ -64,60 +75,34 @@ class Settings:
     def slot_count(self) -> int:
         return self.worker_slots or 2 * self.workers
 
+    @property
+    def database(self) -> Path:
+        return self.db_path or self.data_dir / "nllb.db"
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
         env = os.environ if env is None else env
-        read = _Reader(env)
-        settings = cls(
-            model_path=read("MODEL_PATH", _optional_path, None),
-            device=read("DEVICE", _choice(DEVICES), "auto"),
-            device_index=read("DEVICE_INDEX", _index_list, (0,)),
-            compute_type=read("COMPUTE_TYPE", str.strip, "auto"),
-            inter_threads=read("INTER_THREADS", _positive_int, 1),
-            intra_threads=read("INTRA_THREADS", _non_negative_int, 0),
-            max_batch_size=read("MAX_BATCH_SIZE", _positive_int, 256),
-            max_batch_tokens=read("MAX_BATCH_TOKENS", _positive_int, 16384),
-            batch_timeout_ms=read("BATCH_TIMEOUT_MS", _non_negative_float, 0.0),
-            max_texts=read("MAX_TEXTS", _positive_int, 128),
-            max_text_chars=read("MAX_TEXT_CHARS", _positive_int, 20_000),
-            max_body_bytes=read("MAX_BODY_BYTES", _positive_int, 4 * 1024 * 1024),
-            max_input_tokens=read("MAX_INPUT_TOKENS", _bounded_int(8, 1022), 256),
-            max_decoding_length=read("MAX_DECODING_LENGTH", _bounded_int(8, 1024), 512),
-            request_timeout_seconds=read("REQUEST_TIMEOUT_SECONDS", _positive_float, 60.0),
-            default_quality=read("DEFAULT_QUALITY", _choice(QUALITIES), "balanced"),
-            host=read("HOST", str.strip, "127.0.0.1"),
-            port=read("PORT", _bounded_int(1, 65535), 8000),
-            workers=read("WORKERS", _positive_int, 2),
-            threads=read("THREADS", _bounded_int(1, 256), 8),
-            worker_slots=read("WORKER_SLOTS", _non_negative_int, 0),
-            timeout_seconds=read("TIMEOUT", _positive_int, 120),
-            graceful_timeout_seconds=read("GRACEFUL_TIMEOUT", _positive_int, 30),
-            data_dir=read("DATA_DIR", Path, Path("data")),
-            log_level=read("LOG_LEVEL", _choice(("debug", "info", "warning", "error")), "info"),
-        )
+        values = {}
+        for name, (variable, parse) in _VARIABLES.items():
+            raw = env.get(variable, "").strip()
+            if raw:
+                try:
+                    values[name] = parse(raw)
+                except ValueError as exc:
+                    shown = "(hidden)" if name in _SECRETS else repr(raw)
+                    raise ConfigError(f"{variable}={shown} is not valid: {exc}") from None
+        settings = cls(**values)
         if settings.worker_slots and settings.worker_slots < settings.workers:
             raise ConfigError(
                 f"WORKER_SLOTS={settings.worker_slots} is fewer than WORKERS={settings.workers}; "
                 "leave it unset (twice the workers) or raise it"
             )
+        if settings.token_store == "redis" and not settings.redis_url:
+            raise ConfigError("TOKEN_STORE=redis needs REDIS_URL")
         return settings
 
     def replace(self, **changes) -> "Settings":
         return dataclasses.replace(self, **changes)
-
-
-class _Reader:
-    def __init__(self, env: Mapping[str, str]):
-        self.env = env
-
-    def __call__(self, name: str, parse: Callable[[str], T], default: T) -> T:
-        raw = self.env.get(name, "").strip()
-        if not raw:
-            return default
-        try:
-            return parse(raw)
-        except ValueError as exc:
-            raise ConfigError(f"{name}={raw!r} is not valid: {exc}") from None
 
 
 def _positive_int(raw: str) -> int:
@@ -178,5 +163,77 @@ def _index_list(raw: str) -> tuple[int, ...]:
     return indices
 
 
-def _optional_path(raw: str) -> Path:
+def _path(raw: str) -> Path:
     return Path(raw).expanduser()
+
+
+def _boolean(raw: str) -> bool:
+    value = raw.lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("expected true or false")
+
+
+def _address_list(raw: str) -> tuple[str, ...]:
+    import ipaddress
+
+    entries = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ValueError(f"{entry!r} is not an IP address or network") from None
+    return entries
+
+
+def _redis_url(raw: str) -> str:
+    if not raw.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError("expected a redis://, rediss:// or unix:// URL")
+    return raw
+
+
+_SECRETS = {"admin_token", "redis_url"}
+
+# Field → (environment variable, parser); defaults are the dataclass's.
+_VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
+    "model_path": ("MODEL_PATH", _path),
+    "device": ("DEVICE", _choice(DEVICES)),
+    "device_index": ("DEVICE_INDEX", _index_list),
+    "compute_type": ("COMPUTE_TYPE", str.strip),
+    "inter_threads": ("INTER_THREADS", _positive_int),
+    "intra_threads": ("INTRA_THREADS", _non_negative_int),
+    "max_batch_size": ("MAX_BATCH_SIZE", _positive_int),
+    "max_batch_tokens": ("MAX_BATCH_TOKENS", _positive_int),
+    "batch_timeout_ms": ("BATCH_TIMEOUT_MS", _non_negative_float),
+    "max_texts": ("MAX_TEXTS", _positive_int),
+    "max_text_chars": ("MAX_TEXT_CHARS", _positive_int),
+    "max_body_bytes": ("MAX_BODY_BYTES", _positive_int),
+    "max_input_tokens": ("MAX_INPUT_TOKENS", _bounded_int(8, 1022)),
+    "max_decoding_length": ("MAX_DECODING_LENGTH", _bounded_int(8, 1024)),
+    "request_timeout_seconds": ("REQUEST_TIMEOUT_SECONDS", _positive_float),
+    "default_quality": ("DEFAULT_QUALITY", _choice(QUALITIES)),
+    "auth_enabled": ("AUTH_ENABLED", _boolean),
+    "admin_token": ("ADMIN_TOKEN", str),
+    "admin_token_file": ("ADMIN_TOKEN_FILE", _path),
+    "db_path": ("DB_PATH", _path),
+    "token_store": ("TOKEN_STORE", _choice(("sqlite", "redis"))),
+    "redis_url": ("REDIS_URL", _redis_url),
+    "rate_limit_enabled": ("RATE_LIMIT_ENABLED", _boolean),
+    "rate_limit_requests": ("RATE_LIMIT_REQUESTS", _positive_int),
+    "rate_limit_window_seconds": ("RATE_LIMIT_WINDOW_SECONDS", _positive_int),
+    "rate_limit_characters": ("RATE_LIMIT_CHARACTERS", _positive_int),
+    "auth_failure_limit": ("AUTH_FAILURE_LIMIT", _positive_int),
+    "auth_failure_window_seconds": ("AUTH_FAILURE_WINDOW_SECONDS", _positive_int),
+    "trusted_proxies": ("TRUSTED_PROXIES", _address_list),
+    "host": ("HOST", str.strip),
+    "port": ("PORT", _bounded_int(1, 65535)),
+    "workers": ("WORKERS", _positive_int),
+    "threads": ("THREADS", _bounded_int(1, 256)),
+    "worker_slots": ("WORKER_SLOTS", _non_negative_int),
+    "timeout_seconds": ("TIMEOUT", _positive_int),
+    "graceful_timeout_seconds": ("GRACEFUL_TIMEOUT", _positive_int),
+    "data_dir": ("DATA_DIR", _path),
+    "log_level": ("LOG_LEVEL", _choice(("debug", "info", "warning", "error"))),
+}

@@ -6,6 +6,7 @@ inherit it through fork and each takes the worker slot the master lent it.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import resource
 import subprocess
@@ -14,19 +15,23 @@ from pathlib import Path
 
 import setproctitle
 
-from nllb.config import Settings
+from nllb.access.admin import resolve_admin_token
+from nllb.access.ratelimit import LocalLimiter
+from nllb.config import ConfigError, Settings
 from nllb.engine.supervisor import EngineSupervisor
 from nllb.ipc.exchange import Exchange
 from nllb.ipc.slots import SlotLayout
-from nllb.modeldir import ModelDirectory
+from nllb.modeldir import ModelDirectory, ModelDirectoryError
 
 log = logging.getLogger("nllb.server")
 
 
 class Runtime:
-    def __init__(self, settings: Settings, model: ModelDirectory):
+    def __init__(self, settings: Settings, model: ModelDirectory, admin_token: str):
         self.settings = settings
         self.model = model
+        self.admin_token = admin_token
+        self.limits = LocalLimiter.create("nllb-ratelimit")
         self.exchange = Exchange.create(settings.slot_count, settings.threads, SlotLayout())
         self.supervisor = EngineSupervisor(self.exchange, model.path, settings.graceful_timeout_seconds + 5)
         self.free_slots = list(range(settings.slot_count))
@@ -49,21 +54,28 @@ def start(server) -> None:
     """on_starting: before any worker forks."""
     global _runtime
     _use_nllb_process_titles()
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        raise SystemExit(f"nllb: {exc}") from None
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
         datefmt="%Y-%m-%d %H:%M:%S %z",
     )
     _raise_open_file_limit()
-    model_path = settings.model_path or _synthetic_model(settings.data_dir)
-    model = ModelDirectory.open(model_path)
+    try:
+        admin_token = resolve_admin_token(settings)
+        model = ModelDirectory.open(settings.model_path or _synthetic_model(settings.data_dir))
+        _prepare_token_store(settings)
+    except (ConfigError, ModelDirectoryError) as exc:
+        raise SystemExit(f"nllb: {exc}") from None
     if model.synthetic:
         log.warning("=" * 72)
         log.warning("SYNTHETIC MODEL (%s) at %s: random weights, translations are gibberish.", model.synthetic, model.path)
         log.warning("Set MODEL_PATH to a CTranslate2 NLLB model to translate for real.")
         log.warning("=" * 72)
-    _runtime = Runtime(settings, model)
+    _runtime = Runtime(settings, model, admin_token)
     _runtime.supervisor.start()
 
 
@@ -93,8 +105,12 @@ def stop(server) -> None:
 
 def worker_app():
     """The WSGI app of this worker; only valid under nllb's gunicorn configuration."""
+    from nllb.access import open_store
+    from nllb.access.gate import AccessGate
+    from nllb.access.ratelimit import Limiter
     from nllb.frontend.app import create_app
     from nllb.ipc.client import EngineClient
+    from nllb.redisconn import connect
     from nllb.translation import TranslationService
 
     if _runtime is None or _runtime.worker_slot is None:
@@ -102,9 +118,29 @@ def worker_app():
             "nllb's app runs under its own gunicorn configuration: "
             "start it with `nllb serve` or `gunicorn -c gunicorn.conf.py`"
         )
+    settings = _runtime.settings
     client = EngineClient(_runtime.exchange, _runtime.worker_slot)
-    service = TranslationService(_runtime.settings, _runtime.model, client)
-    return create_app(_runtime.settings, service, _runtime.exchange.state)
+    service = TranslationService(settings, _runtime.model, client)
+    redis_client = connect(settings.redis_url) if settings.redis_url else None
+    gate = AccessGate(settings, _runtime.admin_token, open_store(settings), Limiter(_runtime.limits, redis_client))
+    gate.start_usage_flusher()
+    atexit.register(gate.flush_usage)
+    return create_app(settings, service, _runtime.exchange.state, gate)
+
+
+def _prepare_token_store(settings: Settings) -> None:
+    """Create or migrate the token database before workers use it; fail early if it cannot be."""
+    if settings.token_store != "sqlite":
+        return
+    from nllb.access.store import SqliteTokenStore
+
+    store = SqliteTokenStore(settings.database)
+    try:
+        store.list()
+    except Exception as exc:
+        raise ConfigError(f"the token database {settings.database} cannot be used: {exc}") from None
+    finally:
+        store.close()
 
 
 def _synthetic_model(data_dir: Path) -> Path:

@@ -6,6 +6,7 @@ import dataclasses
 import http.client
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -82,12 +83,18 @@ def process_children(pid: int) -> dict[int, str]:
     return children
 
 
+ADMIN_TOKEN = "test-admin-" + secrets.token_urlsafe(24)
+
+
 class Server:
     def __init__(self, model_path: Path, log_path: Path, **env: str):
         self.port = free_port()
         self.log_path = log_path
+        self.token: str | None = None
         self.env = {
             **os.environ,
+            "ADMIN_TOKEN": ADMIN_TOKEN,
+            "DATA_DIR": str(log_path.parent / "data"),
             "MODEL_PATH": str(model_path),
             "PORT": str(self.port),
             "HOST": "127.0.0.1",
@@ -100,7 +107,8 @@ class Server:
         }
         self.process: subprocess.Popen | None = None
 
-    def start(self, ready: bool = True) -> "Server":
+    def start(self, ready: bool = True, token: bool = True) -> "Server":
+        """Start; with `token`, also create an API token with limits far above any test's needs."""
         self._log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "nllb", "serve"], env=self.env,
@@ -108,7 +116,22 @@ class Server:
         )
         if ready:
             self.wait_ready()
+            if token:
+                self.token = self.create_token(
+                    "tests", rate_limit={"requests": 10**9, "window_seconds": 60},
+                    char_limit={"characters": 10**12, "window_seconds": 60},
+                ).json["token"]
         return self
+
+    def admin(self, method: str, path: str, payload=None) -> Response:
+        headers = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"}
+        body = json.dumps(payload).encode() if payload is not None else None
+        return request(self.port, method, path, body=body, headers=headers)
+
+    def create_token(self, name: str, **fields) -> Response:
+        resp = self.admin("POST", "/admin/tokens", {"name": name, **fields})
+        assert resp.status == 201, resp.body
+        return resp
 
     def wait_ready(self, timeout: float = 60) -> None:
         end = time.monotonic() + timeout
@@ -155,10 +178,15 @@ class Server:
         return request(self.port, "GET", path, headers=headers, timeout=timeout)
 
     def post(self, path: str, payload=None, raw: bytes | None = None,
-             headers: dict | None = None, timeout: float = 60) -> Response:
+             headers: dict | None = None, timeout: float = 60, token: str | None = "default") -> Response:
+        """POST as the test token unless `token` names another (None: no Authorization)."""
         body = raw if raw is not None else json.dumps(payload, ensure_ascii=False).encode()
+        auth = {}
+        bearer = self.token if token == "default" else token
+        if bearer:
+            auth["Authorization"] = f"Bearer {bearer}"
         return request(self.port, "POST", path, body=body,
-                       headers={"Content-Type": "application/json", **(headers or {})}, timeout=timeout)
+                       headers={"Content-Type": "application/json", **auth, **(headers or {})}, timeout=timeout)
 
     def translate(self, text, source="eng_Latn", target="fra_Latn", quality=None, **kw) -> Response:
         payload = {"text": text, "source_lang": source, "target_lang": target}

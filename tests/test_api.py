@@ -148,6 +148,7 @@ def test_body_over_the_byte_limit_is_413(server):
     body = json.dumps({"text": "y" * (4 * 1024 * 1024)}).encode()
     head = (
         f"POST /translate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Authorization: Bearer {server.token}\r\n"
         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     ).encode()
     assert error_of(send_raw(server.port, head, body), 413)["error"] == "payload_too_large"
@@ -157,12 +158,14 @@ def test_chunked_body_over_the_byte_limit_is_413(server):
     body = json.dumps({"text": "y" * (4 * 1024 * 1024)}).encode()
     chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
     head = (
-        b"POST /translate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-        b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-    )
+        f"POST /translate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Authorization: Bearer {server.token}\r\n"
+        f"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    ).encode()
     assert error_of(send_raw(server.port, head, chunked), 413)["error"] == "payload_too_large"
 
 
 def test_unknown_route_and_method_are_json(server):
     assert error_of(server.get("/nope"), 404)["error"] == "not_found"
-    assert error_of(server.get("/translate"), 405)["error"] == "method_not_allowed"
+    authorized = {"Authorization": f"Bearer {server.token}"}
+    assert error_of(server.get("/translate", headers=authorized), 405)["error"] == "method_not_allowed"

@@ -6,12 +6,16 @@ import falcon
 import falcon.media
 import ujson
 
+from nllb.access.gate import AccessGate
 from nllb.config import Settings
+from nllb.frontend.admin import TokenActivationResource, TokenResource, TokensResource
+from nllb.frontend.auth import Authentication
 from nllb.frontend.errors import handle_unexpected, serialize_error
 from nllb.frontend.health import LiveResource, ReadyResource
 from nllb.frontend.languages import LanguagesResource
 from nllb.frontend.middleware import RequestContext
 from nllb.frontend.translate import TranslateResource
+from nllb.frontend.usage import UsageResource
 from nllb.ipc.state import EngineState
 from nllb.translation import TranslationService
 
@@ -20,13 +24,17 @@ def _dumps(obj: object) -> str:
     return ujson.dumps(obj, ensure_ascii=False, escape_forward_slashes=False)
 
 
-def create_app(settings: Settings, service: TranslationService, state: EngineState) -> falcon.App:
-    app = falcon.App(middleware=[RequestContext()])
+def create_app(settings: Settings, service: TranslationService, state: EngineState, gate: AccessGate) -> falcon.App:
+    app = falcon.App(middleware=[RequestContext(), Authentication(settings, gate)])
     json_handler = falcon.media.JSONHandler(dumps=_dumps, loads=ujson.loads)
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = json_handler
     app.set_error_serializer(serialize_error)
     app.add_error_handler(Exception, handle_unexpected)
-    app.add_route("/translate", TranslateResource(settings, service, state))
+    app.add_route("/translate", TranslateResource(settings, service, state, gate))
+    app.add_route("/usage", UsageResource(gate))
+    app.add_route("/admin/tokens", TokensResource(settings, gate.store))
+    app.add_route("/admin/tokens/{token_id}", TokenResource(gate.store))
+    app.add_route("/admin/tokens/{token_id}/activate", TokenActivationResource(gate.store))
     app.add_route("/languages", LanguagesResource(service.model.languages))
     app.add_route("/health/live", LiveResource())
     app.add_route("/health/ready", ReadyResource(state))

@@ -6,7 +6,9 @@ import time
 
 import falcon
 
+from nllb.access.gate import AccessGate
 from nllb.config import Settings
+from nllb.frontend.auth import charge
 from nllb.frontend.errors import APIError
 from nllb.frontend.validation import parse_translate, read_json
 from nllb.ipc.client import DeadlineExceeded, EngineUnavailable, TranslationFailed
@@ -17,8 +19,11 @@ SYNTHETIC_WARNING = "synthetic model with random weights: translations are gibbe
 
 
 class TranslateResource:
-    def __init__(self, settings: Settings, service: TranslationService, state: EngineState):
+    auth = "token"
+
+    def __init__(self, settings: Settings, service: TranslationService, state: EngineState, gate: AccessGate):
         self.settings = settings
+        self.gate = gate
         self.service = service
         self.state = state
         self.languages = service.model.languages
@@ -26,6 +31,8 @@ class TranslateResource:
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         request = parse_translate(read_json(req, self.settings.max_body_bytes), self.settings, self.languages)
+        characters = sum(len(text) for text in request.texts)
+        charge(self.gate, req, resp, characters)
         deadline = time.monotonic() + self.settings.request_timeout_seconds
         try:
             translations = self.service.translate(
@@ -46,6 +53,7 @@ class TranslateResource:
                 503, "translation_failed", "The device failed to translate this request.",
                 headers={"Retry-After": "5"},
             ) from None
+        self.gate.record_usage(req.context.principal, characters)
         resp.media = {
             "translation": translations if request.as_list else translations[0],
             "source_lang": request.source_lang,

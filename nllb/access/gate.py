@@ -1,0 +1,162 @@
+"""Authentication, brute-force protection, rate limits and usage counting, without HTTP."""
+
+from __future__ import annotations
+
+import dataclasses
+import hmac
+import logging
+import math
+import threading
+import time
+
+import redis
+
+from nllb.access.ratelimit import Budget, Decision, Limiter
+from nllb.access.tokens import MAX_TOKEN_LENGTH, Limits, TokenRecord, token_hash
+from nllb.config import Settings
+
+log = logging.getLogger("nllb.access")
+
+# Workers remember token lookups this long: revocation reaches every worker
+# within it, and no request reads the store.
+TOKEN_CACHE_SECONDS = 2.0
+USAGE_FLUSH_SECONDS = 5.0
+# Past this share of the failure budget, each failed attempt is answered late.
+_SLOW_DOWN_AFTER = 0.5
+_SLOW_DOWN_SECONDS = 0.5
+
+
+class AccessDenied(Exception):
+    def __init__(self, status: int, code: str, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.retry_after = retry_after
+
+
+@dataclasses.dataclass(frozen=True)
+class Principal:
+    name: str
+    token_id: int | None = None
+    admin: bool = False
+    limits: Limits = Limits()
+
+
+ANONYMOUS = Principal("anonymous")
+ADMIN = Principal("admin", admin=True)
+
+
+class AccessGate:
+    def __init__(self, settings: Settings, admin_token: str, store, limiter: Limiter):
+        self.settings = settings
+        self._admin = admin_token.encode()
+        self.store = store
+        self.limiter = limiter
+        self._cache: dict[str, tuple[float, TokenRecord | None]] = {}
+        self._cache_lock = threading.Lock()
+        self._usage: dict[int, list] = {}
+        self._usage_lock = threading.Lock()
+        self._failure_budget = Budget(settings.auth_failure_limit, settings.auth_failure_window_seconds)
+
+    def authenticate(self, authorization: str | None, address: str, admin_required: bool) -> Principal:
+        if authorization is None:
+            self._refuse_if_locked_out(address)
+            raise AccessDenied(401, "missing_token", "Send an API token: `Authorization: Bearer <token>`.")
+        scheme, _, credential = authorization.partition(" ")
+        credential = credential.strip()
+        if scheme.lower() != "bearer" or not credential or len(credential) > MAX_TOKEN_LENGTH or not credential.isascii():
+            self._failed(address)
+            raise AccessDenied(401, "invalid_authorization", "The Authorization header must be `Bearer <token>`.")
+        self._refuse_if_locked_out(address)
+        if hmac.compare_digest(credential.encode(), self._admin):
+            return ADMIN
+        record = self._lookup(token_hash(credential))
+        if record is None or not record.active:
+            self._failed(address)
+            raise AccessDenied(401, "invalid_token", "The token is unknown or has been revoked.")
+        if admin_required:
+            raise AccessDenied(403, "forbidden", "This endpoint needs the admin token.")
+        return Principal(record.name, record.id, limits=record.limits)
+
+    def charge(self, principal: Principal, characters: int) -> Decision | None:
+        """Weigh one request against the principal's budgets; None when unlimited."""
+        if not self.settings.rate_limit_enabled or principal.token_id is None:
+            return None
+        return self.limiter.check(f"token:{principal.token_id}", self.budgets(principal), [1, characters])
+
+    def peek(self, principal: Principal) -> Decision | None:
+        if principal.token_id is None:
+            return None
+        return self.limiter.check(f"token:{principal.token_id}", self.budgets(principal), [0, 0])
+
+    def budgets(self, principal: Principal) -> list[Budget]:
+        s, limits = self.settings, principal.limits
+        return [
+            Budget(limits.requests or s.rate_limit_requests, limits.requests_window or s.rate_limit_window_seconds),
+            Budget(limits.characters or s.rate_limit_characters, limits.characters_window or s.rate_limit_window_seconds),
+        ]
+
+    def record_usage(self, principal: Principal, characters: int) -> None:
+        if principal.token_id is None:
+            return
+        with self._usage_lock:
+            entry = self._usage.setdefault(principal.token_id, [0, 0, 0.0])
+            entry[0] += 1
+            entry[1] += characters
+            entry[2] = time.time()
+
+    def flush_usage(self) -> None:
+        with self._usage_lock:
+            usage, self._usage = self._usage, {}
+        if usage:
+            try:
+                self.store.record_usage({k: tuple(v) for k, v in usage.items()})
+            except Exception as exc:  # the counters are best effort; requests must not fail for them
+                log.warning("token usage could not be saved: %s", exc)
+
+    def start_usage_flusher(self) -> None:
+        def loop() -> None:
+            while True:
+                time.sleep(USAGE_FLUSH_SECONDS)
+                self.flush_usage()
+
+        threading.Thread(target=loop, name="nllb-usage", daemon=True).start()
+
+    def _lookup(self, digest: str) -> TokenRecord | None:
+        now = time.monotonic()
+        with self._cache_lock:
+            cached = self._cache.get(digest)
+        if cached and cached[0] > now:
+            return cached[1]
+        try:
+            record = self.store.by_hash(digest)
+        except (redis.RedisError, OSError) as exc:
+            if cached:  # the store is down: the last answer beats none
+                return cached[1]
+            log.error("token store unavailable: %s", exc)
+            raise AccessDenied(503, "auth_unavailable", "Tokens cannot be checked right now.", retry_after=5) from None
+        with self._cache_lock:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[digest] = (now + TOKEN_CACHE_SECONDS, record)
+        return record
+
+    def _refuse_if_locked_out(self, address: str) -> None:
+        decision = self.limiter.check(f"authfail:{address}", [self._failure_budget], [0])
+        if decision.outcomes[0].remaining == 0:
+            raise AccessDenied(
+                429, "too_many_auth_failures",
+                "Too many failed authentications from this address; try again later.",
+                retry_after=self._failure_budget.interval,
+            )
+
+    def _failed(self, address: str) -> None:
+        decision = self.limiter.check(f"authfail:{address}", [self._failure_budget], [1])
+        left = decision.outcomes[0].remaining
+        if not decision.allowed or left < self._failure_budget.limit * _SLOW_DOWN_AFTER:
+            time.sleep(_SLOW_DOWN_SECONDS)
+
+
+def retry_after_header(seconds: float) -> str:
+    return str(max(1, math.ceil(seconds)))

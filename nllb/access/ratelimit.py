@@ -1,0 +1,186 @@
+"""Rate limits that hold exactly across workers, and across nodes through Redis.
+
+The algorithm is GCRA: one timestamp per budget (the "theoretical arrival
+time") replaces a window of counters. A budget of L units per W seconds lets a
+burst of L through at once, then refills one unit every W/L seconds; the
+decision and the update are one step, so concurrent requests can never both
+take the last unit.
+
+Without Redis the timestamps live in shared memory created by the master, in
+64 stripes, each guarded by an fcntl lock on its byte range: the kernel drops
+such a lock when its holder dies, so a worker killed mid-update (gunicorn
+SIGKILLs timed-out workers) cannot wedge the others. With Redis, one Lua
+script decides and updates on the server; if Redis fails, the node's own
+limits take over until it is back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import hashlib
+import logging
+import math
+import threading
+import time
+
+import numpy as np
+import redis
+
+from nllb.ipc.memory import SharedMemory
+from nllb.redisconn import Backoff
+
+log = logging.getLogger("nllb.ratelimit")
+
+
+@dataclasses.dataclass(frozen=True)
+class Budget:
+    limit: int
+    window: float
+
+    @property
+    def interval(self) -> float:
+        return self.window / self.limit
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """One budget's state after a request was weighed against it."""
+
+    budget: Budget
+    remaining: int
+    reset_seconds: float  # until the budget is whole again
+    retry_after: float  # 0 when allowed
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    outcomes: list[Outcome]
+
+    @property
+    def retry_after(self) -> float:
+        return max(o.retry_after for o in self.outcomes)
+
+
+def weigh(now: float, tats: list[float], budgets: list[Budget], costs: list[int]) -> tuple[bool, list[float], Decision]:
+    """GCRA for several budgets at once: allowed only if every budget allows."""
+    new_tats = [max(tat, now) + cost * b.interval for tat, b, cost in zip(tats, budgets, costs)]
+    allowed = all(new - now <= b.window + 1e-9 for new, b in zip(new_tats, budgets))
+    kept = new_tats if allowed else [max(tat, now) for tat in tats]
+    outcomes = [
+        Outcome(
+            budget=b,
+            remaining=max(0, math.floor((b.window - (kept_tat - now)) / b.interval + 1e-9)),
+            reset_seconds=max(0.0, kept_tat - now),
+            retry_after=0.0 if allowed else max(0.0, new - now - b.window),
+        )
+        for b, new, kept_tat in zip(budgets, new_tats, kept)
+    ]
+    return allowed, kept, Decision(allowed, outcomes)
+
+
+_STRIPES = 64
+_ENTRIES = 64
+_ENTRY = np.dtype([("key", "<i8"), ("tat", "<f8", (2,))])
+
+
+class LocalLimiter:
+    """Exact on one node; the table lives in shared memory made by the master."""
+
+    size = _STRIPES * _ENTRIES * _ENTRY.itemsize
+
+    def __init__(self, memory: SharedMemory):
+        self.memory = memory
+        self._table = np.ndarray((_STRIPES, _ENTRIES), dtype=_ENTRY, buffer=memory.buffer)
+        self._threads = [threading.Lock() for _ in range(_STRIPES)]
+
+    @classmethod
+    def create(cls, name: str) -> "LocalLimiter":
+        return cls(SharedMemory.create(name, cls.size))
+
+    def check(self, key: str, budgets: list[Budget], costs: list[int]) -> Decision:
+        digest = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little", signed=True) or 1
+        stripe = digest % _STRIPES
+        span = _ENTRIES * _ENTRY.itemsize
+        # fcntl locks are per process; the thread lock orders this worker's threads.
+        with self._threads[stripe]:
+            fcntl.lockf(self.memory.fd, fcntl.LOCK_EX, span, stripe * span)
+            try:
+                now = time.time()
+                row = self._table[stripe]
+                index = self._find(row, digest, now)
+                tats = [float(t) for t in row[index]["tat"][: len(budgets)]]
+                allowed, kept, decision = weigh(now, tats, budgets, costs)
+                row[index]["key"] = digest
+                row[index]["tat"][: len(budgets)] = kept
+                return decision
+            finally:
+                fcntl.lockf(self.memory.fd, fcntl.LOCK_UN, span, stripe * span)
+
+    @staticmethod
+    def _find(row: np.ndarray, digest: int, now: float) -> int:
+        hits = np.flatnonzero(row["key"] == digest)
+        if hits.size:
+            return int(hits[0])
+        # A new key takes a free entry, else the one that has been idle longest
+        # (its budgets are whole again, so forgetting it changes nothing).
+        empty = np.flatnonzero(row["key"] == 0)
+        index = int(empty[0]) if empty.size else int(np.argmin(row["tat"].max(axis=1)))
+        row[index]["tat"] = 0.0
+        return index
+
+
+# Decides and updates all budgets of a key in one atomic step, on Redis' clock.
+_GCRA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local allowed = 1
+local tats, news = {}, {}
+for i = 1, #KEYS do
+  local window = tonumber(ARGV[2 * i - 1])
+  local interval = tonumber(ARGV[2 * i])
+  local cost = tonumber(ARGV[2 * #KEYS + i])
+  local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if tat < now then tat = now end
+  tats[i] = tat
+  news[i] = tat + cost * interval
+  if news[i] - now > window + 1e-9 then allowed = 0 end
+end
+local out = {allowed, tostring(now)}
+for i = 1, #KEYS do
+  if allowed == 1 then
+    local ttl = math.ceil((news[i] - now) * 1000) + 1000
+    redis.call('SET', KEYS[i], tostring(news[i]), 'PX', ttl)
+  end
+  out[#out + 1] = tostring(tats[i])
+end
+return out
+"""
+
+
+class Limiter:
+    """The service's limiter: Redis when configured and reachable, else this node's."""
+
+    def __init__(self, local: LocalLimiter, client: redis.Redis | None, namespace: str = "nllb:rl:"):
+        self.local = local
+        self.redis = client
+        self.namespace = namespace
+        self._script = client.register_script(_GCRA) if client is not None else None
+        self._backoff = Backoff()
+
+    def check(self, key: str, budgets: list[Budget], costs: list[int]) -> Decision:
+        if self._script is not None and self._backoff.open:
+            try:
+                keys = [f"{self.namespace}{key}:{i}" for i in range(len(budgets))]
+                args = [x for b in budgets for x in (b.window, b.interval)] + list(costs)
+                allowed, now, *tats = self._script(keys=keys, args=args)
+                self._backoff.succeeded()
+                # Redis decided and updated; the same arithmetic on the same
+                # timestamps gives the figures for the headers.
+                _, _, decision = weigh(float(now), [float(t) for t in tats], budgets, costs)
+                return dataclasses.replace(decision, allowed=bool(int(allowed)))
+            except redis.RedisError as exc:
+                self._backoff.failed()
+                log.warning("rate limits fall back to this node's: Redis failed (%s)", exc.__class__.__name__)
+        return self.local.check(key, budgets, costs)
