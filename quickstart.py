@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Set up nllb in ./.venv and run it: `python3 quickstart.py serve` or `python3 quickstart.py test`.
 
-Needs nothing but Python 3.10+. The virtual environment is (re)installed when
-pyproject.toml changes; extra arguments go to `nllb serve` or to pytest.
+Needs nothing but Python 3.10+ (and, for the tests, redis-server, which is
+installed with apt-get when missing and run as root). The virtual environment
+is (re)installed when pyproject.toml changes; extra arguments go to
+`nllb serve` or to pytest.
 """
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -31,6 +34,20 @@ def ensure_environment() -> None:
     stamp.write_text(wanted)
 
 
+def ensure_redis_server() -> None:
+    """The tests start their own redis-server processes; install Debian's if it is missing."""
+    if shutil.which("redis-server"):
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        sys.exit("quickstart: the tests need redis-server; install it (e.g. `apt-get install redis-server`)")
+    print("quickstart: installing redis-server (apt-get)", flush=True)
+    quiet = {"stdout": subprocess.DEVNULL}
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, **quiet)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "redis-server"],
+                   check=True, env=env, **quiet)
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("serve", "test"):
         print(__doc__.strip(), file=sys.stderr)
@@ -39,6 +56,7 @@ def main(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     if command == "serve":
         os.execv(str(BIN / "nllb"), [str(BIN / "nllb"), "serve", *rest])
+    ensure_redis_server()
     os.chdir(ROOT)
     os.execv(str(BIN / "python"), [str(BIN / "python"), "-m", "pytest", *rest])
 

@@ -1,7 +1,7 @@
 import pytest
 
 from nllb.synthetic import write_model
-from support import Server
+from support import RedisServer, Server
 
 
 @pytest.fixture(scope="session")
@@ -31,3 +31,10 @@ def make_server(tiny_model, tmp_path):
     for srv in started:
         if srv.process and srv.process.poll() is None:
             srv.stop()
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    srv = RedisServer(tmp_path).start()
+    yield srv
+    srv.stop()

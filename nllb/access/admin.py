@@ -39,11 +39,11 @@ def resolve_admin_token(settings: Settings) -> str:
 
 
 def weakness(token: str) -> str | None:
-    if len(token) < MIN_LENGTH:
-        return f"too short ({len(token)} characters; at least {MIN_LENGTH})"
     lowered = token.lower()
     if any(word in lowered for word in _WEAK):
         return "a placeholder value"
+    if len(token) < MIN_LENGTH:
+        return f"too short ({len(token)} characters; at least {MIN_LENGTH})"
     if len(set(token)) < 8:
         return "too repetitive"
     return None
