@@ -41,6 +41,11 @@ class Settings:
     max_decoding_length: int = 512
     request_timeout_seconds: float = 60.0
     default_quality: str = "balanced"
+    max_queue_size: int = 4096  # segments waiting for the engine
+    # Circuit breaker.
+    circuit_breaker_enabled: bool = True
+    circuit_breaker_threshold: int = 5
+    circuit_breaker_timeout_seconds: float = 30.0
     # Access.
     auth_enabled: bool = True
     admin_token: str | None = dataclasses.field(default=None, repr=False)
@@ -214,6 +219,10 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "max_decoding_length": ("MAX_DECODING_LENGTH", _bounded_int(8, 1024)),
     "request_timeout_seconds": ("REQUEST_TIMEOUT_SECONDS", _positive_float),
     "default_quality": ("DEFAULT_QUALITY", _choice(QUALITIES)),
+    "max_queue_size": ("MAX_QUEUE_SIZE", _positive_int),
+    "circuit_breaker_enabled": ("CIRCUIT_BREAKER_ENABLED", _boolean),
+    "circuit_breaker_threshold": ("CIRCUIT_BREAKER_THRESHOLD", _positive_int),
+    "circuit_breaker_timeout_seconds": ("CIRCUIT_BREAKER_TIMEOUT", _positive_float),
     "auth_enabled": ("AUTH_ENABLED", _boolean),
     "admin_token": ("ADMIN_TOKEN", str),
     "admin_token_file": ("ADMIN_TOKEN_FILE", _path),

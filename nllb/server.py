@@ -108,6 +108,7 @@ def worker_app():
     from nllb.access import open_store
     from nllb.access.gate import AccessGate
     from nllb.access.ratelimit import Limiter
+    from nllb.engine.breaker import CircuitBreaker
     from nllb.frontend.app import create_app
     from nllb.ipc.client import EngineClient
     from nllb.redisconn import connect
@@ -119,13 +120,14 @@ def worker_app():
             "start it with `nllb serve` or `gunicorn -c gunicorn.conf.py`"
         )
     settings = _runtime.settings
-    client = EngineClient(_runtime.exchange, _runtime.worker_slot)
+    breaker = CircuitBreaker(_runtime.exchange.breaker_memory, settings)
+    client = EngineClient(_runtime.exchange, _runtime.worker_slot, breaker, settings.max_queue_size)
     service = TranslationService(settings, _runtime.model, client)
     redis_client = connect(settings.redis_url) if settings.redis_url else None
     gate = AccessGate(settings, _runtime.admin_token, open_store(settings), Limiter(_runtime.limits, redis_client))
     gate.start_usage_flusher()
     atexit.register(gate.flush_usage)
-    return create_app(settings, service, _runtime.exchange.state, gate)
+    return create_app(settings, service, _runtime.exchange.state, gate, breaker)
 
 
 def _prepare_token_store(settings: Settings) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from nllb.config import Settings
 from nllb.ipc.client import EngineClient
@@ -37,6 +38,7 @@ class TranslationService:
         quality: str,
         deadline: float,
         request_id: str,
+        disconnected: Callable[[], bool] = lambda: False,
     ) -> list[str]:
         segmented = [segment(text, source_lang) for text in texts]
         sentences = [s for text in segmented for s in text.sentences]
@@ -52,6 +54,7 @@ class TranslationService:
             QUALITY_BEAMS[quality],
             deadline,
             request_id,
+            disconnected,
         )
         decoded = iter(self.tokenizer.decode(outputs))
         translated = []

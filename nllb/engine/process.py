@@ -21,6 +21,8 @@ import setproctitle
 
 from nllb.config import ConfigError, Settings
 from nllb.engine.batcher import Batcher, Example, PendingRequest
+from nllb.engine.breaker import CircuitBreaker
+from nllb.engine.isolation import translate_isolating
 from nllb.engine.model import Model, ModelLoadError
 from nllb.ipc.channel import ChannelReader, Descriptor
 from nllb.ipc.exchange import Exchange
@@ -48,6 +50,9 @@ class Engine:
         self.readers = [ChannelReader(w.channel_read) for w in exchange.worker_slots]
         self.batcher = Batcher(settings.max_batch_size, settings.max_batch_tokens, settings.batch_timeout_ms / 1000)
         self._answer_lock = threading.Lock()
+        self._breaker_lock = threading.Lock()
+        self.breaker = CircuitBreaker(exchange.breaker_memory, settings)
+        self.max_queue = settings.max_queue_size
         self._stopping = threading.Event()
         self._busy_devices = 0
         self._parent = os.getppid()
@@ -129,6 +134,9 @@ class Engine:
             log.error("request %s: unreadable request in slot %d/%d", descriptor.request_id, worker_slot, descriptor.request_slot)
             self._finish(request, SlotStatus.INVALID)
             return
+        if len(self.batcher) + count > self.max_queue:
+            self._finish(request, SlotStatus.OVERLOADED)
+            return
         target = vocabulary[descriptor.target_token]
         tokens = [vocabulary[i] for i in ids.tolist()]
         examples = []
@@ -149,24 +157,54 @@ class Engine:
                     self._busy_devices -= 1
 
     def _run_batch(self, batch: list[Example]) -> None:
+        now = time.monotonic()
+        batch = [e for e in batch if self._wanted(e, now)]
+        if not batch:
+            return
+        with self._breaker_lock:
+            admitted = self.breaker.admit()
+        if not admitted:
+            self._fail(batch, SlotStatus.CIRCUIT_OPEN)
+            return
         first = batch[0]
         started = time.monotonic()
-        try:
-            outputs = self.model.translate(
-                [e.tokens for e in batch], [[e.target] for e in batch], first.beam_size, first.limit
-            )
-        except Exception:
-            log.exception("batch of %d segments failed", len(batch))
-            for request in {id(e.request): e.request for e in batch}.values():
-                self._finish(request, SlotStatus.FAILED)
-            return
+        result = translate_isolating(
+            lambda part: self.model.translate(
+                [e.tokens for e in part], [[e.target] for e in part], first.beam_size, first.limit
+            ),
+            batch,
+        )
         log.debug(
             "batch of %d segments, beam %d, %.1f ms, requests %s",
             len(batch), first.beam_size, (time.monotonic() - started) * 1000,
             ",".join(sorted({e.request.request_id for e in batch})),
         )
-        for example, output in zip(batch, outputs):
+        for example, output in result.translated:
             self._answer(example, output)
+        for example in result.untranslatable:
+            log.warning("request %s: a segment failed to translate on its own; the rest of its batch succeeded",
+                        example.request.request_id)
+        self._fail(result.untranslatable, SlotStatus.UNTRANSLATABLE)
+        with self._breaker_lock:
+            if result.device_error is None:
+                self.breaker.succeeded()
+            else:
+                reason = f"{type(result.device_error).__name__}: {result.device_error}"
+                log.error("device failure on a batch of %d segments: %s", len(batch), reason)
+                self.breaker.failed(reason)
+        self._fail(result.unfinished, SlotStatus.DEVICE_FAILED)
+
+    def _wanted(self, example: Example, now: float) -> bool:
+        """Still awaited: not expired, not answered, and its worker has not moved on."""
+        request = example.request
+        if request.finished or request.deadline <= now:
+            return False
+        slot = self.exchange.request_slot(request.worker_slot, request.request_slot)
+        return slot.header.generation == request.generation
+
+    def _fail(self, examples: list[Example], status: int) -> None:
+        for request in {id(e.request): e.request for e in examples}.values():
+            self._finish(request, status)
 
     def _answer(self, example: Example, output: list[str]) -> None:
         request = example.request

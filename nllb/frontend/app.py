@@ -8,6 +8,8 @@ import ujson
 
 from nllb.access.gate import AccessGate
 from nllb.config import Settings
+from nllb.engine.breaker import CircuitBreaker
+from nllb.frontend.breaker import BreakerResetResource, BreakerStatusResource, BreakerTestResource
 from nllb.frontend.admin import TokenActivationResource, TokenResource, TokensResource
 from nllb.frontend.auth import Authentication
 from nllb.frontend.errors import handle_unexpected, serialize_error
@@ -24,7 +26,9 @@ def _dumps(obj: object) -> str:
     return ujson.dumps(obj, ensure_ascii=False, escape_forward_slashes=False)
 
 
-def create_app(settings: Settings, service: TranslationService, state: EngineState, gate: AccessGate) -> falcon.App:
+def create_app(
+    settings: Settings, service: TranslationService, state: EngineState, gate: AccessGate, breaker: CircuitBreaker
+) -> falcon.App:
     app = falcon.App(middleware=[RequestContext(), Authentication(settings, gate)])
     json_handler = falcon.media.JSONHandler(dumps=_dumps, loads=ujson.loads)
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = json_handler
@@ -35,6 +39,9 @@ def create_app(settings: Settings, service: TranslationService, state: EngineSta
     app.add_route("/admin/tokens", TokensResource(settings, gate.store))
     app.add_route("/admin/tokens/{token_id}", TokenResource(gate.store))
     app.add_route("/admin/tokens/{token_id}/activate", TokenActivationResource(gate.store))
+    app.add_route("/admin/circuit-breaker/status", BreakerStatusResource(breaker))
+    app.add_route("/admin/circuit-breaker/test", BreakerTestResource(breaker))
+    app.add_route("/admin/circuit-breaker/reset", BreakerResetResource(breaker))
     app.add_route("/languages", LanguagesResource(service.model.languages))
     app.add_route("/health/live", LiveResource())
     app.add_route("/health/ready", ReadyResource(state))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import socket
 import time
 
 import falcon
@@ -11,10 +13,14 @@ from nllb.config import Settings
 from nllb.frontend.auth import charge
 from nllb.frontend.errors import APIError
 from nllb.frontend.validation import parse_translate, read_json
-from nllb.ipc.client import DeadlineExceeded, EngineUnavailable, TranslationFailed
+from nllb.ipc.client import (
+    CircuitOpen, ClientGone, DeadlineExceeded, EngineUnavailable, Overloaded, TranslationFailed,
+)
+from nllb.ipc.slots import SlotStatus
 from nllb.ipc.state import EngineState
 from nllb.translation import TranslationService
 
+_ENGINE_ERRORS = (EngineUnavailable, DeadlineExceeded, Overloaded, CircuitOpen, TranslationFailed, ClientGone)
 SYNTHETIC_WARNING = "synthetic model with random weights: translations are gibberish"
 
 
@@ -37,22 +43,10 @@ class TranslateResource:
         try:
             translations = self.service.translate(
                 request.texts, request.source_lang, request.target_lang, request.quality,
-                deadline, req.context.request_id,
+                deadline, req.context.request_id, _hang_up_detector(req),
             )
-        except EngineUnavailable as exc:
-            raise APIError(
-                503, "engine_unavailable", f"The translation engine is not available: {exc}",
-                headers={"Retry-After": "5"},
-            ) from None
-        except DeadlineExceeded:
-            raise APIError(
-                504, "timeout", f"No translation within {self.settings.request_timeout_seconds:g} s.",
-            ) from None
-        except TranslationFailed:
-            raise APIError(
-                503, "translation_failed", "The device failed to translate this request.",
-                headers={"Retry-After": "5"},
-            ) from None
+        except _ENGINE_ERRORS as exc:
+            raise self._engine_error(exc) from None
         self.gate.record_usage(req.context.principal, characters)
         resp.media = {
             "translation": translations if request.as_list else translations[0],
@@ -63,3 +57,41 @@ class TranslateResource:
             "quality": request.quality,
             **({"warning": self.warning} if self.warning else {}),
         }
+
+    def _engine_error(self, exc: Exception) -> falcon.HTTPError:
+        """What a client is told when the engine did not translate its request."""
+        if isinstance(exc, EngineUnavailable):
+            return APIError(503, "engine_unavailable", f"The translation engine is not available: {exc}",
+                            headers={"Retry-After": "5"})
+        if isinstance(exc, DeadlineExceeded):
+            return APIError(504, "timeout", f"No translation within {self.settings.request_timeout_seconds:g} s.")
+        if isinstance(exc, Overloaded):
+            return APIError(503, "overloaded", "Too many translations are waiting; retry shortly.",
+                            headers={"Retry-After": "1"})
+        if isinstance(exc, CircuitOpen):
+            return APIError(503, "circuit_open", "The device is failing; translations are paused.",
+                            headers={"Retry-After": str(max(1, math.ceil(exc.retry_after)))})
+        if isinstance(exc, TranslationFailed) and exc.status == SlotStatus.UNTRANSLATABLE:
+            return APIError(422, "untranslatable",
+                            "This input failed to translate on its own; other requests were not affected.")
+        if isinstance(exc, TranslationFailed):
+            return APIError(503, "device_error", "The device failed to translate this request.",
+                            headers={"Retry-After": "5"})
+        return falcon.HTTPError("499 Client Closed Request", title="client_closed")  # ClientGone
+
+
+def _hang_up_detector(req: falcon.Request):
+    """True once the client has closed its connection (read side: EOF with nothing pipelined)."""
+    sock = req.env.get("gunicorn.socket")
+    if sock is None:
+        return lambda: False
+
+    def hung_up() -> bool:
+        try:
+            return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
+
+    return hung_up

@@ -6,10 +6,11 @@ import os
 import queue
 import select
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from nllb.engine.breaker import CircuitBreaker
 from nllb.ipc.channel import Descriptor
 from nllb.ipc.exchange import Exchange
 from nllb.ipc.slots import RequestSlot, SlotStatus
@@ -27,13 +28,35 @@ class DeadlineExceeded(Exception):
     """The request's deadline passed before the engine answered."""
 
 
+class ClientGone(Exception):
+    """The HTTP client hung up while its request waited."""
+
+
+class Overloaded(Exception):
+    """Too many segments wait for the engine already."""
+
+
+class CircuitOpen(Exception):
+    """The circuit breaker is open; `retry_after` is when it lets a probe through."""
+
+    def __init__(self, retry_after: float):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
 class TranslationFailed(Exception):
-    """The engine could not translate this request."""
+    """The engine tried and failed; `status` (a SlotStatus) says whether the input or the device is to blame."""
+
+    def __init__(self, status: int):
+        super().__init__(status)
+        self.status = status
 
 
 class EngineClient:
-    def __init__(self, exchange: Exchange, worker_slot: int):
+    def __init__(self, exchange: Exchange, worker_slot: int, breaker: CircuitBreaker, max_queue: int):
         self.exchange = exchange
+        self.breaker = breaker
+        self.max_queue = max_queue
         self.state = exchange.state
         self.layout = exchange.layout
         fds = exchange.worker_slots[worker_slot]
@@ -54,6 +77,7 @@ class EngineClient:
         beam_size: int,
         deadline: float,
         request_id: str,
+        disconnected: Callable[[], bool] = lambda: False,
     ) -> list[np.ndarray]:
         """Translate token-id sequences; `limits` bound each output's length."""
         index = self._free.get()
@@ -62,7 +86,7 @@ class EngineClient:
             for start, stop in self._waves(sources, limits):
                 results += self._round_trip(
                     index, sources[start:stop], limits[start:stop],
-                    target_token, beam_size, deadline, request_id,
+                    target_token, beam_size, deadline, request_id, disconnected,
                 )
             return results
         finally:
@@ -84,15 +108,19 @@ class EngineClient:
         if start < len(sources):
             yield start, len(sources)
 
-    def _round_trip(self, index, sources, limits, target_token, beam_size, deadline, request_id):
+    def _round_trip(self, index, sources, limits, target_token, beam_size, deadline, request_id, disconnected):
         waitable = self._slots[index]
         slot = waitable.slot
         epoch = self.state.epoch
         if not self.state.is_serving(epoch):
             raise EngineUnavailable(self.state.reason or "the engine is starting")
+        if self.breaker.rejects_now():
+            raise CircuitOpen(self.breaker.seconds_to_half_open())
+        count = len(sources)
+        if self.state.queue_depth + count > self.max_queue:
+            raise Overloaded()
         generation = slot.header.generation + 1
         slot.header.generation = generation
-        count = len(sources)
         lengths = np.fromiter((len(s) for s in sources), dtype=np.int32, count=count)
         slot.source_lengths[:count] = lengths
         slot.output_limits[:count] = limits
@@ -103,9 +131,20 @@ class EngineClient:
             request_id=request_id,
         )
         os.write(self._channel, descriptor.pack())
-        waitable.wait(generation, epoch, self.state, deadline)
-        if slot.header.status != SlotStatus.OK:
-            raise TranslationFailed("the engine could not translate this request")
+        try:
+            waitable.wait(generation, epoch, self.state, deadline, disconnected)
+        except (DeadlineExceeded, ClientGone):
+            # Moving the generation on tells the engine to drop this request
+            # before it reaches the device.
+            slot.header.generation = generation + 1
+            raise
+        status = slot.header.status
+        if status == SlotStatus.OVERLOADED:
+            raise Overloaded()
+        if status == SlotStatus.CIRCUIT_OPEN:
+            raise CircuitOpen(self.breaker.seconds_to_half_open())
+        if status != SlotStatus.OK:
+            raise TranslationFailed(status)
         offsets = np.concatenate(([0], np.cumsum(slot.output_limits[:count])))
         lengths = slot.output_lengths[:count].copy()
         return [slot.output_ids[offsets[i]: offsets[i] + lengths[i]].copy() for i in range(count)]
@@ -118,7 +157,7 @@ class _WaitableSlot:
         self.poll = select.poll()
         self.poll.register(event, select.POLLIN)
 
-    def wait(self, generation: int, epoch: int, state, deadline: float) -> None:
+    def wait(self, generation: int, epoch: int, state, deadline: float, disconnected: Callable[[], bool]) -> None:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -134,3 +173,5 @@ class _WaitableSlot:
                 return
             if not state.is_serving(epoch):
                 raise EngineUnavailable(state.reason or "the engine stopped")
+            if disconnected():
+                raise ClientGone()

@@ -15,6 +15,10 @@ from nllb.ipc.memory import SharedMemory
 from nllb.ipc.slots import RequestSlot, SlotLayout
 from nllb.ipc.state import EngineState
 
+# Room for the circuit breaker's record (nllb.engine.breaker), which both the
+# engine and the workers read and write.
+BREAKER_BYTES = 4096
+
 
 @dataclasses.dataclass(frozen=True)
 class WorkerSlotFds:
@@ -27,11 +31,13 @@ class Exchange:
     def __init__(
         self,
         state_memory: SharedMemory,
+        breaker_memory: SharedMemory,
         slot_memory: SharedMemory,
         worker_slots: list[WorkerSlotFds],
         layout: SlotLayout,
     ):
         self.state = EngineState(state_memory)
+        self.breaker_memory = breaker_memory
         self.layout = layout
         self.worker_slots = worker_slots
         self._state_memory = state_memory
@@ -49,13 +55,14 @@ class Exchange:
     @classmethod
     def create(cls, worker_slots: int, slots_per_worker: int, layout: SlotLayout) -> "Exchange":
         state = SharedMemory.create("nllb-state", EngineState.size)
+        breaker = SharedMemory.create("nllb-breaker", BREAKER_BYTES)
         slots = SharedMemory.create("nllb-slots", worker_slots * slots_per_worker * layout.nbytes)
         fds = []
         for _ in range(worker_slots):
             read, write = os.pipe()
             events = tuple(os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK) for _ in range(slots_per_worker))
             fds.append(WorkerSlotFds(read, write, events))
-        exchange = cls(state, slots, fds, layout)
+        exchange = cls(state, breaker, slots, fds, layout)
         for fd in exchange._engine_fds():
             os.set_inheritable(fd, True)
         return exchange
@@ -76,7 +83,7 @@ class Exchange:
     # across exec (same numbers) and gets this description of them.
 
     def _engine_fds(self) -> list[int]:
-        fds = [self._state_memory.fd, self._slot_memory.fd]
+        fds = [self._state_memory.fd, self.breaker_memory.fd, self._slot_memory.fd]
         for worker in self.worker_slots:
             fds += [worker.channel_read, *worker.events]
         return fds
@@ -84,6 +91,7 @@ class Exchange:
     def describe(self) -> dict:
         return {
             "state": [self._state_memory.fd, self._state_memory.size],
+            "breaker": [self.breaker_memory.fd, self.breaker_memory.size],
             "slots": [self._slot_memory.fd, self._slot_memory.size],
             "layout": dataclasses.asdict(self.layout),
             "workers": [[w.channel_read, list(w.events)] for w in self.worker_slots],
@@ -93,6 +101,7 @@ class Exchange:
     def attach(cls, description: dict) -> "Exchange":
         return cls(
             SharedMemory.attach(*description["state"]),
+            SharedMemory.attach(*description["breaker"]),
             SharedMemory.attach(*description["slots"]),
             [WorkerSlotFds(read, -1, tuple(events)) for read, events in description["workers"]],
             SlotLayout(**description["layout"]),

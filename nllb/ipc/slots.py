@@ -27,7 +27,10 @@ class SlotHeader(ctypes.Structure):
 class SlotStatus:
     OK = 0
     INVALID = 1  # the engine could not read the request (a bug, or a killed writer)
-    FAILED = 2  # translation raised on the device
+    UNTRANSLATABLE = 2  # a segment failed on its own while the rest of its batch succeeded
+    DEVICE_FAILED = 3  # the device failed the whole batch
+    CIRCUIT_OPEN = 4  # refused while the circuit breaker is open
+    OVERLOADED = 5  # the engine's queue was full
 
 
 @dataclasses.dataclass(frozen=True)
