@@ -29,3 +29,4 @@ pre_fork = server.lend_slot
 post_fork = server.enter_worker
 child_exit = server.reclaim_slot
 on_exit = server.stop
+pre_exec = server.refuse_reexec

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import resource
 import subprocess
 import sys
@@ -95,6 +96,13 @@ def enter_worker(server, worker) -> None:
 def reclaim_slot(server, worker) -> None:
     """child_exit: a worker died or was retired; its slots go back to the pool."""
     _runtime.reclaim_slot(getattr(worker, "nllb_slot", None))
+
+
+def refuse_reexec(server) -> None:
+    """pre_exec: USR2 would start a second master, and with it a second engine on the same GPU."""
+    log.error("USR2 (binary upgrade) is not supported: it would load the model a second time. "
+              "Use HUP to replace the workers, or restart the service.")
+    os._exit(0)
 
 
 def stop(server) -> None:

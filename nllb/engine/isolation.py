@@ -49,10 +49,11 @@ def translate_isolating(translate: Callable[[Sequence[T]], list[R]], batch: Sequ
                 pending += [part[middle:], part[:middle]]  # the first half is tried first
             continue
         result.translated.extend(zip(part, outputs))
-    if result.device_error is None and result.untranslatable and not result.translated:
+    if result.untranslatable and not result.translated:
         # Nothing in this batch worked: that is the device's doing, not the inputs'.
-        result.device_error = _LastResort("every segment of the batch failed")
-        result.unfinished, result.untranslatable = result.untranslatable, []
+        result.device_error = result.device_error or _LastResort("every segment of the batch failed")
+        result.unfinished += result.untranslatable
+        result.untranslatable = []
     return result
 
 

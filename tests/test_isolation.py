@@ -1,0 +1,51 @@
+"""A failing batch is split until only the poisoned segments fail."""
+
+from nllb.engine.isolation import translate_isolating
+
+
+class Device:
+    def __init__(self, poison=(), broken=False):
+        self.poison = set(poison)
+        self.broken = broken
+        self.calls = 0
+
+    def __call__(self, part):
+        self.calls += 1
+        if self.broken or self.poison & set(part):
+            raise RuntimeError("CUDA error: an illegal memory access was encountered")
+        return [f"t({x})" for x in part]
+
+
+def test_a_healthy_batch_is_translated_in_one_call():
+    device = Device()
+    result = translate_isolating(device, list(range(8)))
+    assert result.translated == [(i, f"t({i})") for i in range(8)]
+    assert device.calls == 1 and result.device_error is None
+
+
+def test_only_the_poisoned_segment_fails_and_the_rest_succeed():
+    device = Device(poison={13})
+    result = translate_isolating(device, list(range(64)))
+    assert result.untranslatable == [13]
+    assert sorted(x for x, _ in result.translated) == [i for i in range(64) if i != 13]
+    assert result.device_error is None
+    assert device.calls <= 2 * 7 + 1
+
+
+def test_several_poisoned_segments_are_each_isolated():
+    result = translate_isolating(Device(poison={0, 31, 63}), list(range(64)))
+    assert sorted(result.untranslatable) == [0, 31, 63]
+    assert len(result.translated) == 61 and result.device_error is None
+
+
+def test_a_broken_device_fails_the_batch_quickly_and_is_blamed():
+    device = Device(broken=True)
+    result = translate_isolating(device, list(range(256)))
+    assert result.device_error is not None
+    assert sorted(result.unfinished) == list(range(256)) and not result.untranslatable
+    assert device.calls <= 10
+
+
+def test_a_lone_segment_that_fails_counts_against_the_device():
+    result = translate_isolating(Device(poison={7}), [7])
+    assert result.device_error is not None and result.unfinished == [7]
