@@ -7,9 +7,12 @@ decision and the update are one step, so concurrent requests can never both
 take the last unit.
 
 Without Redis the timestamps live in shared memory created by the master, in
-64 stripes, each guarded by an fcntl lock on its byte range: the kernel drops
-such a lock when its holder dies, so a worker killed mid-update (gunicorn
-SIGKILLs timed-out workers) cannot wedge the others. With Redis, one Lua
+64 stripes, each guarded by a lock on its byte range: the kernel drops such a
+lock when its holder dies, so a worker killed mid-update (gunicorn SIGKILLs
+timed-out workers) cannot wedge the others. They are open-file-description
+locks, on a description each process opens for itself: classic POSIX locks
+belong to a whole process, and with several threads per worker the kernel's
+deadlock check then sees cycles that do not exist (EDEADLK). With Redis, one Lua
 script decides and updates on the server; if Redis fails, the node's own
 limits take over until it is back.
 """
@@ -21,6 +24,8 @@ import fcntl
 import hashlib
 import logging
 import math
+import os
+import struct
 import threading
 import time
 
@@ -80,6 +85,8 @@ def weigh(now: float, tats: list[float], budgets: list[Budget], costs: list[int]
     return allowed, kept, Decision(allowed, outcomes)
 
 
+# struct flock on Linux x86-64 and arm64: type, whence, start, len, pid.
+_FLOCK = struct.Struct("hhqqi4x")
 _STRIPES = 64
 _ENTRIES = 64
 _ENTRY = np.dtype([("key", "<i8"), ("tat", "<f8", (2,))])
@@ -94,6 +101,18 @@ class LocalLimiter:
         self.memory = memory
         self._table = np.ndarray((_STRIPES, _ENTRIES), dtype=_ENTRY, buffer=memory.buffer)
         self._threads = [threading.Lock() for _ in range(_STRIPES)]
+        self._lock_fd = -1
+        self._lock_pid = -1
+
+    def _own_description(self) -> int:
+        """This process's own open file description of the table (inherited ones are shared)."""
+        if self._lock_pid != os.getpid():
+            self._lock_fd = os.open(f"/proc/self/fd/{self.memory.fd}", os.O_RDWR | os.O_CLOEXEC)
+            self._lock_pid = os.getpid()
+        return self._lock_fd
+
+    def _lock(self, kind: int, start: int, length: int) -> None:
+        fcntl.fcntl(self._own_description(), fcntl.F_OFD_SETLKW, _FLOCK.pack(kind, os.SEEK_SET, start, length, 0))
 
     @classmethod
     def create(cls, name: str) -> "LocalLimiter":
@@ -105,7 +124,7 @@ class LocalLimiter:
         span = _ENTRIES * _ENTRY.itemsize
         # fcntl locks are per process; the thread lock orders this worker's threads.
         with self._threads[stripe]:
-            fcntl.lockf(self.memory.fd, fcntl.LOCK_EX, span, stripe * span)
+            self._lock(fcntl.F_WRLCK, stripe * span, span)
             try:
                 now = time.time()
                 row = self._table[stripe]
@@ -116,7 +135,7 @@ class LocalLimiter:
                 row[index]["tat"][: len(budgets)] = kept
                 return decision
             finally:
-                fcntl.lockf(self.memory.fd, fcntl.LOCK_UN, span, stripe * span)
+                self._lock(fcntl.F_UNLCK, stripe * span, span)
 
     @staticmethod
     def _find(row: np.ndarray, digest: int, now: float) -> int:

@@ -1,0 +1,58 @@
+"""GCRA arithmetic, and exact limits under contention from many processes and threads."""
+
+import os
+import threading
+
+from nllb.access.ratelimit import Budget, LocalLimiter, weigh
+
+
+def test_a_budget_allows_a_burst_of_its_limit_then_refills_one_unit_per_interval():
+    budget = Budget(limit=4, window=60)
+    tats = [0.0]
+    allowed = []
+    for _ in range(6):
+        ok, tats, decision = weigh(1000.0, tats, [budget], [1])
+        allowed.append((ok, decision.outcomes[0].remaining))
+    assert allowed == [(True, 3), (True, 2), (True, 1), (True, 0), (False, 0), (False, 0)]
+    ok, _, decision = weigh(1000.0 + 15.0, tats, [budget], [1])
+    assert ok and decision.outcomes[0].remaining == 0
+    denied = weigh(1000.0, tats, [budget], [1])[2]
+    assert abs(denied.retry_after - 15.0) < 1e-6
+
+
+def test_a_request_passes_only_if_every_budget_allows_and_then_charges_all():
+    budgets = [Budget(10, 60), Budget(100, 60)]
+    ok, tats, decision = weigh(0.0, [0.0, 0.0], budgets, [1, 80])
+    assert ok and [o.remaining for o in decision.outcomes] == [9, 20]
+    ok, tats2, decision = weigh(0.0, tats, budgets, [1, 30])
+    assert not ok and tats2 == tats  # nothing charged when refused
+    assert decision.outcomes[1].retry_after > 0 and decision.outcomes[0].retry_after == 0
+
+
+def test_the_shared_memory_limiter_is_exact_across_processes_and_threads():
+    limiter = LocalLimiter.create("test-limits")
+    budget = [Budget(limit=300, window=3600)]
+    read, write = os.pipe()
+    children = []
+    for _ in range(4):
+        pid = os.fork()
+        if pid == 0:
+            counts = []
+
+            def hammer():
+                # Four keys in four stripes: threads of one process hold and wait on different stripes.
+                counts.append(sum(limiter.check(f"token:{i % 4}", budget, [1]).allowed for i in range(240)))
+
+            threads = [threading.Thread(target=hammer) for _ in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            os.write(write, f"{sum(counts)}\n".encode())
+            os._exit(0)
+        children.append(pid)
+    for pid in children:
+        os.waitpid(pid, 0)
+    os.close(write)
+    totals = [int(x) for x in os.read(read, 4096).split()]
+    assert len(totals) == 4 and sum(totals) == 4 * 300  # 1,920 attempts a key, exactly the limit allowed
