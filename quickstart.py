@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Set up nllb in ./.venv and run it: `python3 quickstart.py serve` or `python3 quickstart.py test`.
 
-Needs nothing but Python 3.10+ (and, for the tests, redis-server, which is
-installed with apt-get when missing and run as root). The virtual environment
+Needs nothing but Python 3.10+ (and, for the tests, redis-server and promtool,
+which are installed with apt-get when missing and run as root). The virtual environment
 is (re)installed when pyproject.toml changes; extra arguments go to
 `nllb serve` or to pytest.
 """
@@ -34,17 +34,22 @@ def ensure_environment() -> None:
     stamp.write_text(wanted)
 
 
-def ensure_redis_server() -> None:
-    """The tests start their own redis-server processes; install Debian's if it is missing."""
-    if shutil.which("redis-server"):
+# Programs the tests run, and the Debian package of each.
+TEST_PROGRAMS = {"redis-server": "redis-server", "promtool": "prometheus"}
+
+
+def ensure_test_programs() -> None:
+    """The tests start redis-server and run promtool; install Debian's packages when missing."""
+    missing = sorted({package for program, package in TEST_PROGRAMS.items() if not shutil.which(program)})
+    if not missing:
         return
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        sys.exit("quickstart: the tests need redis-server; install it (e.g. `apt-get install redis-server`)")
-    print("quickstart: installing redis-server (apt-get)", flush=True)
+        sys.exit(f"quickstart: the tests need {', '.join(missing)}; install them (apt-get install {' '.join(missing)})")
+    print(f"quickstart: installing {', '.join(missing)} (apt-get)", flush=True)
     quiet = {"stdout": subprocess.DEVNULL}
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, **quiet)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "redis-server"],
+    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
                    check=True, env=env, **quiet)
 
 
@@ -56,7 +61,7 @@ def main(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     if command == "serve":
         os.execv(str(BIN / "nllb"), [str(BIN / "nllb"), "serve", *rest])
-    ensure_redis_server()
+    ensure_test_programs()
     os.chdir(ROOT)
     os.execv(str(BIN / "python"), [str(BIN / "python"), "-m", "pytest", *rest])
 

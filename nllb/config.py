@@ -70,6 +70,11 @@ class Settings:
     graceful_timeout_seconds: int = 30
     data_dir: Path = Path("data")
     log_level: str = "info"
+    log_format: str = "json"
+    log_text: bool = False
+    # Metrics.
+    metrics_dir: Path | None = None  # PROMETHEUS_MULTIPROC_DIR; None: a private temporary one
+    metrics_auth: str = "none"
 
     @property
     def bind(self) -> str:
@@ -245,4 +250,8 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "graceful_timeout_seconds": ("GRACEFUL_TIMEOUT", _positive_int),
     "data_dir": ("DATA_DIR", _path),
     "log_level": ("LOG_LEVEL", _choice(("debug", "info", "warning", "error"))),
+    "log_format": ("LOG_FORMAT", _choice(("json", "text"))),
+    "log_text": ("LOG_TEXT", _boolean),
+    "metrics_dir": ("PROMETHEUS_MULTIPROC_DIR", _path),
+    "metrics_auth": ("METRICS_AUTH", _choice(("none", "admin"))),
 }

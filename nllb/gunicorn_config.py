@@ -2,7 +2,7 @@
 
 import sys
 
-from nllb import server
+from nllb import logs, server
 from nllb.config import ConfigError, Settings
 
 try:
@@ -20,6 +20,8 @@ timeout = _settings.timeout_seconds
 graceful_timeout = _settings.graceful_timeout_seconds
 keepalive = 5
 loglevel = _settings.log_level
+logconfig_dict = logs.gunicorn_logconfig(_settings)
+accesslog = None
 # The master stays single-threaded but for the engine supervisor; gunicorn's
 # control socket (a thread and a socket file) is not needed.
 control_socket_disable = True

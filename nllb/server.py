@@ -16,6 +16,7 @@ from pathlib import Path
 
 import setproctitle
 
+from nllb import logs, metrics_files
 from nllb.access.admin import resolve_admin_token
 from nllb.access.ratelimit import LocalLimiter
 from nllb.config import ConfigError, Settings
@@ -28,13 +29,17 @@ log = logging.getLogger("nllb.server")
 
 
 class Runtime:
-    def __init__(self, settings: Settings, model: ModelDirectory, admin_token: str):
+    def __init__(self, settings: Settings, model: ModelDirectory, admin_token: str, metrics_dir: Path):
         self.settings = settings
         self.model = model
         self.admin_token = admin_token
+        self.metrics_dir = metrics_dir
         self.limits = LocalLimiter.create("nllb-ratelimit")
         self.exchange = Exchange.create(settings.slot_count, settings.threads, SlotLayout())
-        self.supervisor = EngineSupervisor(self.exchange, model.path, settings.graceful_timeout_seconds + 5)
+        self.supervisor = EngineSupervisor(
+            self.exchange, model.path, settings.graceful_timeout_seconds + 5,
+            on_exit=lambda pid: metrics_files.archive_dead(metrics_dir, pid),
+        )
         self.free_slots = list(range(settings.slot_count))
         self.worker_slot: int | None = None
 
@@ -59,11 +64,9 @@ def start(server) -> None:
         settings = Settings.from_env()
     except ConfigError as exc:
         raise SystemExit(f"nllb: {exc}") from None
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
-        datefmt="%Y-%m-%d %H:%M:%S %z",
-    )
+    logs.configure(settings)
+    # Before anything imports prometheus_client: it picks its storage then.
+    metrics_dir = metrics_files.prepare(str(settings.metrics_dir) if settings.metrics_dir else None)
     _raise_open_file_limit()
     try:
         admin_token = resolve_admin_token(settings)
@@ -72,11 +75,11 @@ def start(server) -> None:
     except (ConfigError, ModelDirectoryError) as exc:
         raise SystemExit(f"nllb: {exc}") from None
     if model.synthetic:
-        log.warning("=" * 72)
-        log.warning("SYNTHETIC MODEL (%s) at %s: random weights, translations are gibberish.", model.synthetic, model.path)
-        log.warning("Set MODEL_PATH to a CTranslate2 NLLB model to translate for real.")
-        log.warning("=" * 72)
-    _runtime = Runtime(settings, model, admin_token)
+        log.warning(
+            "SYNTHETIC MODEL (%s) at %s: random weights, translations are GIBBERISH. "
+            "Set MODEL_PATH to a CTranslate2 NLLB model to translate for real.", model.synthetic, model.path,
+        )
+    _runtime = Runtime(settings, model, admin_token, metrics_dir)
     _runtime.supervisor.start()
 
 
@@ -94,8 +97,9 @@ def enter_worker(server, worker) -> None:
 
 
 def reclaim_slot(server, worker) -> None:
-    """child_exit: a worker died or was retired; its slots go back to the pool."""
+    """child_exit: a worker died or was retired; its slots and metric files are put away."""
     _runtime.reclaim_slot(getattr(worker, "nllb_slot", None))
+    metrics_files.archive_dead(_runtime.metrics_dir, worker.pid)
 
 
 def refuse_reexec(server) -> None:
@@ -109,6 +113,7 @@ def stop(server) -> None:
     """on_exit: workers are gone; stop the engine. Shared memory dies with the last holder."""
     if _runtime is not None:
         _runtime.supervisor.stop(timeout=_runtime.settings.graceful_timeout_seconds)
+        metrics_files.remove(_runtime.metrics_dir, created=_runtime.settings.metrics_dir is None)
 
 
 def worker_app():
@@ -135,7 +140,7 @@ def worker_app():
     gate = AccessGate(settings, _runtime.admin_token, open_store(settings), Limiter(_runtime.limits, redis_client))
     gate.start_usage_flusher()
     atexit.register(gate.flush_usage)
-    return create_app(settings, service, _runtime.exchange.state, gate, breaker)
+    return create_app(settings, service, _runtime.exchange.state, gate, breaker, _runtime.model)
 
 
 def _prepare_token_store(settings: Settings) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 
@@ -23,6 +24,13 @@ def decoding_limit(source_tokens: int, cap: int) -> int:
     return min(cap, _LIMIT_STEP * math.ceil((2 * source_tokens + 10) / _LIMIT_STEP))
 
 
+@dataclasses.dataclass(frozen=True)
+class Translated:
+    texts: list[str]
+    segments: int  # what was sent to the engine, after sentence splitting and cutting
+    cached_segments: int = 0
+
+
 class TranslationService:
     def __init__(self, settings: Settings, model: ModelDirectory, engine: EngineClient):
         self.settings = settings
@@ -39,11 +47,11 @@ class TranslationService:
         deadline: float,
         request_id: str,
         disconnected: Callable[[], bool] = lambda: False,
-    ) -> list[str]:
+    ) -> Translated:
         segmented = [segment(text, source_lang) for text in texts]
         sentences = [s for text in segmented for s in text.sentences]
         if not sentences:
-            return list(texts)
+            return Translated(list(texts), 0)
         encoded = self.tokenizer.encode(sentences, source_lang)
         sources = [source for chunks in encoded for source in chunks]
         cap = self.settings.max_decoding_length
@@ -63,4 +71,5 @@ class TranslationService:
             joined = parts[0] + "".join(j + p for j, p in zip(self.tokenizer.joiners(chunks), parts[1:]))
             translated.append(joined)
         sentence_translations = iter(translated)
-        return [text.join([next(sentence_translations) for _ in text.sentences]) for text in segmented]
+        joined = [text.join([next(sentence_translations) for _ in text.sentences]) for text in segmented]
+        return Translated(joined, len(sources))

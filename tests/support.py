@@ -95,7 +95,7 @@ class Server:
         self.env = {
             **os.environ,
             "ADMIN_TOKEN": ADMIN_TOKEN,
-            "DATA_DIR": str(log_path.parent / "data"),
+            "DATA_DIR": str(log_path.parent / f"data-{log_path.stem}"),
             "MODEL_PATH": str(model_path),
             "PORT": str(self.port),
             "HOST": "127.0.0.1",
@@ -199,14 +199,16 @@ class Server:
 class RedisServer:
     """A private redis-server on a free port, without persistence."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, password: str | None = None):
         self.port = free_port()
         self.directory = directory
+        self.password = password
         self.process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/0"
 
     def start(self) -> "RedisServer":
         binary = shutil.which("redis-server")
@@ -214,7 +216,7 @@ class RedisServer:
             raise RuntimeError("redis-server is not installed; `python3 quickstart.py test` installs it")
         self.process = subprocess.Popen(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.directory)],
+             "--dir", str(self.directory), *(["--requirepass", self.password] if self.password else [])],
             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
         )
         end = time.monotonic() + 10
@@ -222,7 +224,7 @@ class RedisServer:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
                     s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
+                    if s.recv(64).startswith((b"+PONG", b"-NOAUTH")):
                         return self
             except OSError:
                 time.sleep(0.05)

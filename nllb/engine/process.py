@@ -19,6 +19,7 @@ import time
 import numpy as np
 import setproctitle
 
+from nllb import logs, metrics
 from nllb.config import ConfigError, Settings
 from nllb.engine.batcher import Batcher, Example, PendingRequest
 from nllb.engine.breaker import CircuitBreaker
@@ -148,6 +149,7 @@ class Engine:
 
     def _device_loop(self) -> None:
         while (batch := self.batcher.take()) is not None:
+            self.exchange.state.queue_depth = len(self.batcher)
             with self._answer_lock:
                 self._busy_devices += 1
             try:
@@ -174,10 +176,15 @@ class Engine:
             ),
             batch,
         )
-        log.debug(
-            "batch of %d segments, beam %d, %.1f ms, requests %s",
-            len(batch), first.beam_size, (time.monotonic() - started) * 1000,
-            ",".join(sorted({e.request.request_id for e in batch})),
+        elapsed = time.monotonic() - started
+        self._observe(batch, result.translated, started, elapsed)
+        log.info(
+            "batch of %d segments", len(batch),
+            extra={"fields": {
+                "event": "batch", "segments": len(batch), "beam": first.beam_size, "limit": first.limit,
+                "device_ms": round(elapsed * 1000, 2),
+                "request_ids": sorted({e.request.request_id for e in batch}),
+            }},
         )
         for example, output in result.translated:
             self._answer(example, output)
@@ -185,14 +192,28 @@ class Engine:
             log.warning("request %s: a segment failed to translate on its own; the rest of its batch succeeded",
                         example.request.request_id)
         self._fail(result.untranslatable, SlotStatus.UNTRANSLATABLE)
+        if result.untranslatable:
+            metrics.batch_failures.labels("input").inc()
         with self._breaker_lock:
             if result.device_error is None:
                 self.breaker.succeeded()
             else:
+                metrics.batch_failures.labels("device").inc()
                 reason = f"{type(result.device_error).__name__}: {result.device_error}"
                 log.error("device failure on a batch of %d segments: %s", len(batch), reason)
                 self.breaker.failed(reason)
         self._fail(result.unfinished, SlotStatus.DEVICE_FAILED)
+
+    @staticmethod
+    def _observe(batch: list[Example], translated: list, started: float, elapsed: float) -> None:
+        metrics.batch_size.observe(len(batch))
+        source = sum(len(e.tokens) for e in batch)
+        metrics.batch_tokens.observe(source)
+        metrics.device_seconds.observe(elapsed)
+        for example in batch:
+            metrics.queue_wait.observe(max(0.0, started - example.enqueued_at))
+        metrics.source_tokens.inc(source)
+        metrics.target_tokens.inc(sum(len(output) for _, output in translated))
 
     def _wanted(self, example: Example, now: float) -> bool:
         """Still awaited: not expired, not answered, and its worker has not moved on."""
@@ -251,10 +272,7 @@ def main(argv: list[str]) -> int:
     state = exchange.state
     try:
         settings = Settings.from_env()
-        logging.basicConfig(
-            level=settings.log_level.upper(),
-            format="%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s",
-        )
+        logs.configure(settings)
         setproctitle.setproctitle("nllb: engine (loading)")
         directory = ModelDirectory.open(description["model_path"])
         model = Model(directory, settings)

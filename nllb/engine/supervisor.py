@@ -21,6 +21,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from nllb.ipc.exchange import Exchange
@@ -34,8 +35,10 @@ STABLE_SECONDS = 60.0
 
 
 class EngineSupervisor:
-    def __init__(self, exchange: Exchange, model_path: Path, clean_exit_delay: float):
+    def __init__(self, exchange: Exchange, model_path: Path, clean_exit_delay: float,
+                 on_exit: Callable[[int], None] = lambda pid: None):
         self.exchange = exchange
+        self.on_exit = on_exit
         self.model_path = model_path
         self.clean_exit_delay = clean_exit_delay
         self._stopping = threading.Event()
@@ -72,6 +75,7 @@ class EngineSupervisor:
             started = time.monotonic()
             pid = self._spawn()
             code = self._wait_for_exit(pid)
+            self.on_exit(pid)
             if self._stopping.is_set():
                 return
             state = self.exchange.state

@@ -13,12 +13,15 @@ from nllb.frontend.breaker import BreakerResetResource, BreakerStatusResource, B
 from nllb.frontend.admin import TokenActivationResource, TokenResource, TokensResource
 from nllb.frontend.auth import Authentication
 from nllb.frontend.errors import handle_unexpected, serialize_error
-from nllb.frontend.health import LiveResource, ReadyResource
+from nllb.frontend.health import Health, InfoResource, LiveResource, ReadyResource, SummaryResource
 from nllb.frontend.languages import LanguagesResource
+from nllb.frontend.metrics import MetricsResource
 from nllb.frontend.middleware import RequestContext
+from nllb.frontend.observe import RequestLog
 from nllb.frontend.translate import TranslateResource
 from nllb.frontend.usage import UsageResource
 from nllb.ipc.state import EngineState
+from nllb.modeldir import ModelDirectory
 from nllb.translation import TranslationService
 
 
@@ -27,9 +30,16 @@ def _dumps(obj: object) -> str:
 
 
 def create_app(
-    settings: Settings, service: TranslationService, state: EngineState, gate: AccessGate, breaker: CircuitBreaker
+    settings: Settings,
+    service: TranslationService,
+    state: EngineState,
+    gate: AccessGate,
+    breaker: CircuitBreaker,
+    model: ModelDirectory,
 ) -> falcon.App:
-    app = falcon.App(middleware=[RequestContext(), Authentication(settings, gate)])
+    middleware = [RequestContext(), RequestLog(model.languages, settings.log_text), Authentication(settings, gate)]
+    app = falcon.App(middleware=middleware)
+    health = Health(settings, state, breaker)
     json_handler = falcon.media.JSONHandler(dumps=_dumps, loads=ujson.loads)
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = json_handler
     app.set_error_serializer(serialize_error)
@@ -43,6 +53,9 @@ def create_app(
     app.add_route("/admin/circuit-breaker/test", BreakerTestResource(breaker))
     app.add_route("/admin/circuit-breaker/reset", BreakerResetResource(breaker))
     app.add_route("/languages", LanguagesResource(service.model.languages))
+    app.add_route("/health", SummaryResource(health))
     app.add_route("/health/live", LiveResource())
-    app.add_route("/health/ready", ReadyResource(state))
+    app.add_route("/health/ready", ReadyResource(health))
+    app.add_route("/health/info", InfoResource(health, model))
+    app.add_route("/metrics", MetricsResource(state, breaker, settings.max_queue_size, settings.metrics_auth))
     return app

@@ -11,6 +11,7 @@ import math
 
 import falcon
 
+from nllb import metrics
 from nllb.access.gate import ANONYMOUS, AccessDenied, AccessGate, retry_after_header
 from nllb.access.ratelimit import Decision
 from nllb.config import Settings
@@ -95,5 +96,6 @@ def charge(gate: AccessGate, req: falcon.Request, resp: falcon.Response, charact
             message = "The character budget of this token is spent for now."
         else:
             message = "The request budget of this token is spent for now."
+        metrics.rate_limited.labels(req.context.principal.name).inc()
         raise APIError(429, "rate_limited", message, headers=headers)
     resp.set_headers(headers)

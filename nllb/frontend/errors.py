@@ -40,8 +40,9 @@ class APIError(falcon.HTTPError):
 
 def serialize_error(req: falcon.Request, resp: falcon.Response, exc: falcon.HTTPError) -> None:
     status = falcon.http_status_to_code(exc.status)
+    code = req.context.error_code = getattr(exc, "code", None) or _CODES_BY_STATUS.get(status, "error")
     body = {
-        "error": getattr(exc, "code", None) or _CODES_BY_STATUS.get(status, "error"),
+        "error": code,
         "message": exc.description or exc.title,
         **getattr(exc, "extra", {}),
         "request_id": getattr(req.context, "request_id", None),

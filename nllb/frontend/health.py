@@ -1,10 +1,43 @@
-"""Probes, answered from shared state without a round trip to the engine."""
+"""Probes and service information, answered from shared state without a round trip to the engine."""
 
 from __future__ import annotations
 
+import importlib.metadata
+import platform
+
 import falcon
 
+from nllb import __version__
+from nllb.config import Settings
+from nllb.engine.breaker import CircuitBreaker
 from nllb.ipc.state import EngineState, EngineStatus
+from nllb.modeldir import ModelDirectory
+
+
+class Health:
+    """What the probes and /health/info report, from shared memory."""
+
+    def __init__(self, settings: Settings, state: EngineState, breaker: CircuitBreaker):
+        self.settings = settings
+        self.state = state
+        self.breaker = breaker
+
+    def checks(self) -> dict[str, bool]:
+        return {
+            "model_loaded": self.state.status == EngineStatus.READY,
+            "engine_alive": self.state.status != EngineStatus.DOWN,
+            "circuit_closed": not self.breaker.rejects_now(),
+            "queue_not_saturated": self.state.queue_depth < self.settings.max_queue_size,
+        }
+
+    def reason(self, checks: dict[str, bool]) -> str | None:
+        if not checks["model_loaded"] or not checks["engine_alive"]:
+            return self.state.reason or self.state.status.name.lower()
+        if not checks["circuit_closed"]:
+            return "the circuit breaker is open"
+        if not checks["queue_not_saturated"]:
+            return "the queue is full"
+        return None
 
 
 class LiveResource:
@@ -13,19 +46,76 @@ class LiveResource:
 
 
 class ReadyResource:
-    def __init__(self, state: EngineState):
-        self.state = state
+    def __init__(self, health: Health):
+        self.health = health
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        status = self.state.status
-        ready = status == EngineStatus.READY
+        checks = self.health.checks()
+        ready = all(checks.values())
         resp.status = falcon.HTTP_200 if ready else falcon.HTTP_503
+        body = {"status": "ready" if ready else "not_ready", "checks": checks,
+                "model_loaded": checks["model_loaded"], "device": self.health.state.device or None}
         if not ready:
             resp.set_header("Retry-After", "5")
+            body["reason"] = self.health.reason(checks)
+        resp.media = body
+
+
+class SummaryResource:
+    """GET /health: the original service's summary."""
+
+    def __init__(self, health: Health):
+        self.health = health
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        checks = self.health.checks()
+        healthy = all(checks.values())
+        resp.status = falcon.HTTP_200 if healthy else falcon.HTTP_503
         resp.media = {
-            "status": "ready" if ready else "not_ready",
-            "engine": status.name.lower(),
-            "model_loaded": ready,
-            "device": self.state.device or None,
-            **({} if ready else {"reason": self.state.reason or status.name.lower()}),
+            "status": "healthy" if healthy else "unhealthy",
+            "model_loaded": checks["model_loaded"],
+            "device": self.health.state.device or None,
+            "circuit_breaker": self.health.breaker.state.name.lower(),
+            "queue_depth": self.health.state.queue_depth,
+        }
+
+
+class InfoResource:
+    """GET /health/info: versions, device, model and features — never a secret."""
+
+    def __init__(self, health: Health, model: ModelDirectory, cache_status=lambda: None):
+        self.health = health
+        self.model = model
+        self.cache_status = cache_status
+        self.versions = {"nllb": __version__, "python": platform.python_version()}
+        for package in ("ctranslate2", "gunicorn", "falcon", "sentencepiece"):
+            self.versions[package] = importlib.metadata.version(package)
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        s, state = self.health.settings, self.health.state
+        resp.media = {
+            "versions": self.versions,
+            "engine": {"status": state.status.name.lower(), "device": state.device or None,
+                       "compute_type": state.compute_type or None, "restarts": state.restarts},
+            "model": {
+                "fingerprint": self.model.fingerprint,
+                "size_bytes": (self.model.path / "model.bin").stat().st_size,
+                "languages": len(self.model.languages),
+                "synthetic": self.model.synthetic,
+            },
+            "workers": s.workers,
+            "threads": s.threads,
+            "cache": self.cache_status(),
+            "auth_enabled": s.auth_enabled,
+            "rate_limiting": {
+                "enabled": s.rate_limit_enabled,
+                "requests": s.rate_limit_requests,
+                "characters": s.rate_limit_characters,
+                "window_seconds": s.rate_limit_window_seconds,
+                "shared": s.redis_url is not None,
+            },
+            "token_store": s.token_store,
+            "circuit_breaker": self.health.breaker.status(),
+            "limits": {"max_texts": s.max_texts, "max_text_chars": s.max_text_chars,
+                       "max_body_bytes": s.max_body_bytes, "request_timeout_seconds": s.request_timeout_seconds},
         }

@@ -2,26 +2,58 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import socket
 import time
 
 import falcon
 
+from nllb import metrics
 from nllb.access.gate import AccessGate
 from nllb.config import Settings
 from nllb.frontend.auth import charge
 from nllb.frontend.errors import APIError
-from nllb.frontend.validation import parse_translate, read_json
+from nllb.frontend.validation import TranslateRequest, parse_translate, read_json
 from nllb.ipc.client import (
     CircuitOpen, ClientGone, DeadlineExceeded, EngineUnavailable, Overloaded, TranslationFailed,
 )
 from nllb.ipc.slots import SlotStatus
 from nllb.ipc.state import EngineState
-from nllb.translation import TranslationService
+from nllb.translation import Translated, TranslationService
 
 _ENGINE_ERRORS = (EngineUnavailable, DeadlineExceeded, Overloaded, CircuitOpen, TranslationFailed, ClientGone)
 SYNTHETIC_WARNING = "synthetic model with random weights: translations are gibberish"
+
+
+@dataclasses.dataclass
+class TranslationRecord:
+    """What the request log and metrics say about one translation request."""
+
+    request: TranslateRequest
+    characters: int
+    result: Translated | None = None
+
+    source_lang = property(lambda self: self.request.source_lang)
+    target_lang = property(lambda self: self.request.target_lang)
+    quality = property(lambda self: self.request.quality)
+
+    @property
+    def all_cached(self) -> bool:
+        return self.result is not None and self.result.segments == self.result.cached_segments > 0
+
+    def log_fields(self, log_text: bool) -> dict:
+        fields = {
+            "source_lang": self.request.source_lang, "target_lang": self.request.target_lang,
+            "quality": self.request.quality, "texts": len(self.request.texts), "characters": self.characters,
+        }
+        if self.result is not None:
+            fields.update(segments=self.result.segments, cached_segments=self.result.cached_segments)
+            if log_text:
+                fields["translation"] = self.result.texts
+        if log_text:
+            fields["text"] = self.request.texts
+        return fields
 
 
 class TranslateResource:
@@ -38,18 +70,22 @@ class TranslateResource:
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         request = parse_translate(read_json(req, self.settings.max_body_bytes), self.settings, self.languages)
         characters = sum(len(text) for text in request.texts)
+        record = req.context.translation = TranslationRecord(request, characters)
         charge(self.gate, req, resp, characters)
         deadline = time.monotonic() + self.settings.request_timeout_seconds
         try:
-            translations = self.service.translate(
+            result = self.service.translate(
                 request.texts, request.source_lang, request.target_lang, request.quality,
                 deadline, req.context.request_id, _hang_up_detector(req),
             )
         except _ENGINE_ERRORS as exc:
             raise self._engine_error(exc) from None
+        record.result = result
         self.gate.record_usage(req.context.principal, characters)
+        metrics.segments_total.inc(result.segments)
+        metrics.characters_total.inc(characters)
         resp.media = {
-            "translation": translations if request.as_list else translations[0],
+            "translation": result.texts if request.as_list else result.texts[0],
             "source_lang": request.source_lang,
             "target_lang": request.target_lang,
             "device": self.state.device,

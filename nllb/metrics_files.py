@@ -1,0 +1,62 @@
+"""The master's care of PROMETHEUS_MULTIPROC_DIR: a clean start, and the dead put away.
+
+Every process writes its own files (`counter_<pid>.db`, …). When a worker or an
+engine dies, its counters and histograms are added into one archive file per
+type and its files removed, so totals never go backwards and files do not
+pile up as workers are recycled; its live gauges are dropped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+_lock = threading.Lock()
+
+
+def prepare(configured: str | None) -> Path:
+    """Set PROMETHEUS_MULTIPROC_DIR to an empty directory, private unless one is configured."""
+    if configured:
+        path = Path(configured)
+        path.mkdir(parents=True, exist_ok=True)
+        for entry in path.glob("*.db"):
+            entry.unlink()
+    else:
+        path = Path(tempfile.mkdtemp(prefix="nllb-metrics-"))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    return path
+
+
+def remove(path: Path, created: bool) -> None:
+    if created:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def archive_dead(path: Path, pid: int) -> None:
+    """Fold a dead process's counters and histograms into the archive; drop its gauges."""
+    from prometheus_client import multiprocess
+    from prometheus_client.mmap_dict import MmapedDict
+
+    with _lock:
+        for kind in ("counter", "histogram"):
+            dead = path / f"{kind}_{pid}.db"
+            if not dead.exists():
+                continue
+            archive = path / f"{kind}_archive.db"
+            totals: dict[str, float] = {}
+            for source in (archive, dead):
+                if source.exists():
+                    for key, value, _, _ in MmapedDict.read_all_values_from_file(str(source)):
+                        totals[key] = totals.get(key, 0.0) + value
+            # Written aside and swapped in whole: a scrape never sees half of it.
+            staging = path / f".{kind}_archive.tmp"
+            merged = MmapedDict(str(staging))
+            for key, value in totals.items():
+                merged.write_value(key, value, 0.0)
+            merged.close()
+            os.replace(staging, archive)
+            dead.unlink()
+        multiprocess.mark_process_dead(pid, str(path))
