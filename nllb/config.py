@@ -46,6 +46,9 @@ class Settings:
     circuit_breaker_enabled: bool = True
     circuit_breaker_threshold: int = 5
     circuit_breaker_timeout_seconds: float = 30.0
+    # Cache.
+    cache_enabled: bool = True
+    cache_ttl_seconds: int = 3600
     # Access.
     auth_enabled: bool = True
     admin_token: str | None = dataclasses.field(default=None, repr=False)
@@ -228,6 +231,8 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "circuit_breaker_enabled": ("CIRCUIT_BREAKER_ENABLED", _boolean),
     "circuit_breaker_threshold": ("CIRCUIT_BREAKER_THRESHOLD", _positive_int),
     "circuit_breaker_timeout_seconds": ("CIRCUIT_BREAKER_TIMEOUT", _positive_float),
+    "cache_enabled": ("CACHE_ENABLED", _boolean),
+    "cache_ttl_seconds": ("CACHE_TTL_SECONDS", _positive_int),
     "auth_enabled": ("AUTH_ENABLED", _boolean),
     "admin_token": ("ADMIN_TOKEN", str),
     "admin_token_file": ("ADMIN_TOKEN_FILE", _path),

@@ -121,6 +121,7 @@ def worker_app():
     from nllb.access import open_store
     from nllb.access.gate import AccessGate
     from nllb.access.ratelimit import Limiter
+    from nllb.cache import TranslationCache
     from nllb.engine.breaker import CircuitBreaker
     from nllb.frontend.app import create_app
     from nllb.ipc.client import EngineClient
@@ -135,8 +136,12 @@ def worker_app():
     settings = _runtime.settings
     breaker = CircuitBreaker(_runtime.exchange.breaker_memory, settings)
     client = EngineClient(_runtime.exchange, _runtime.worker_slot, breaker, settings.max_queue_size)
-    service = TranslationService(settings, _runtime.model, client)
     redis_client = connect(settings.redis_url) if settings.redis_url else None
+    cache = None
+    if redis_client is not None and settings.cache_enabled:
+        decoding = f"l{settings.max_decoding_length}i{settings.max_input_tokens}"
+        cache = TranslationCache(redis_client, _runtime.model.fingerprint, settings.cache_ttl_seconds, decoding)
+    service = TranslationService(settings, _runtime.model, client, cache)
     gate = AccessGate(settings, _runtime.admin_token, open_store(settings), Limiter(_runtime.limits, redis_client))
     gate.start_usage_flusher()
     atexit.register(gate.flush_usage)

@@ -6,6 +6,8 @@ import dataclasses
 import math
 from collections.abc import Callable
 
+from nllb import metrics
+from nllb.cache import TranslationCache
 from nllb.config import Settings
 from nllb.ipc.client import EngineClient
 from nllb.modeldir import ModelDirectory
@@ -32,10 +34,12 @@ class Translated:
 
 
 class TranslationService:
-    def __init__(self, settings: Settings, model: ModelDirectory, engine: EngineClient):
+    def __init__(self, settings: Settings, model: ModelDirectory, engine: EngineClient,
+                 cache: TranslationCache | None = None):
         self.settings = settings
         self.model = model
         self.engine = engine
+        self.cache = cache
         self.tokenizer = Tokenizer(model, settings.max_input_tokens)
 
     def translate(
@@ -52,6 +56,27 @@ class TranslationService:
         sentences = [s for text in segmented for s in text.sentences]
         if not sentences:
             return Translated(list(texts), 0)
+        beam_size = QUALITY_BEAMS[quality]
+        # A sentence repeated within a request is translated once.
+        unique = list(dict.fromkeys(sentences))
+        keys = self.cache.keys(unique, source_lang, target_lang, beam_size) if self.cache else []
+        found = {s: v for s, v in zip(unique, self.cache.get_many(keys)) if v is not None} if self.cache else {}
+        misses = [s for s in unique if s not in found]
+        if misses:
+            fresh = self._translate(misses, source_lang, target_lang, beam_size, deadline, request_id, disconnected)
+            if self.cache:
+                key_of = dict(zip(unique, keys))
+                self.cache.set_many({key_of[s]: t for s, t in zip(misses, fresh)})
+                metrics.cache_misses.inc(len(misses))
+            found.update(zip(misses, fresh))
+        if self.cache:
+            metrics.cache_hits.inc(len(unique) - len(misses))
+        joined = [text.join([found[s] for s in text.sentences]) for text in segmented]
+        hits = set(unique) - set(misses)
+        return Translated(joined, len(sentences), sum(1 for s in sentences if s in hits))
+
+    def _translate(self, sentences, source_lang, target_lang, beam_size, deadline, request_id, disconnected) -> list[str]:
+        """Sentences through the engine: tokenized, cut where too long, decoded and joined again."""
         encoded = self.tokenizer.encode(sentences, source_lang)
         sources = [source for chunks in encoded for source in chunks]
         cap = self.settings.max_decoding_length
@@ -59,7 +84,7 @@ class TranslationService:
             sources,
             [decoding_limit(len(s), cap) for s in sources],
             self.tokenizer.token_ids[target_lang],
-            QUALITY_BEAMS[quality],
+            beam_size,
             deadline,
             request_id,
             disconnected,
@@ -68,8 +93,5 @@ class TranslationService:
         translated = []
         for chunks in encoded:
             parts = [next(decoded) for _ in chunks]
-            joined = parts[0] + "".join(j + p for j, p in zip(self.tokenizer.joiners(chunks), parts[1:]))
-            translated.append(joined)
-        sentence_translations = iter(translated)
-        joined = [text.join([next(sentence_translations) for _ in text.sentences]) for text in segmented]
-        return Translated(joined, len(sources))
+            translated.append(parts[0] + "".join(j + p for j, p in zip(self.tokenizer.joiners(chunks), parts[1:])))
+        return translated

@@ -9,6 +9,7 @@ import ujson
 from nllb.access.gate import AccessGate
 from nllb.config import Settings
 from nllb.engine.breaker import CircuitBreaker
+from nllb.frontend.cache import CacheResource, CacheStatsResource
 from nllb.frontend.breaker import BreakerResetResource, BreakerStatusResource, BreakerTestResource
 from nllb.frontend.admin import TokenActivationResource, TokenResource, TokensResource
 from nllb.frontend.auth import Authentication
@@ -27,6 +28,13 @@ from nllb.translation import TranslationService
 
 def _dumps(obj: object) -> str:
     return ujson.dumps(obj, ensure_ascii=False, escape_forward_slashes=False)
+
+
+def cache_status(settings: Settings, cache) -> dict:
+    if cache is None:
+        reason = "CACHE_ENABLED=false" if settings.redis_url else "no REDIS_URL: running uncached"
+        return {"enabled": False, "connected": False, "reason": reason}
+    return {"enabled": True, "connected": cache.connected, "ttl_seconds": cache.ttl}
 
 
 def create_app(
@@ -56,6 +64,8 @@ def create_app(
     app.add_route("/health", SummaryResource(health))
     app.add_route("/health/live", LiveResource())
     app.add_route("/health/ready", ReadyResource(health))
-    app.add_route("/health/info", InfoResource(health, model))
+    app.add_route("/health/info", InfoResource(health, model, lambda: cache_status(settings, service.cache)))
+    app.add_route("/admin/cache", CacheResource(service.cache))
+    app.add_route("/admin/cache/stats", CacheStatsResource(service.cache))
     app.add_route("/metrics", MetricsResource(state, breaker, settings.max_queue_size, settings.metrics_auth))
     return app

@@ -89,7 +89,8 @@ class TranslateResource:
             "source_lang": request.source_lang,
             "target_lang": request.target_lang,
             "device": self.state.device,
-            "cached": False,
+            "cached": record.all_cached,
+            "cached_segments": result.cached_segments,
             "quality": request.quality,
             **({"warning": self.warning} if self.warning else {}),
         }

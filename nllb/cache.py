@@ -1,0 +1,92 @@
+"""The translation cache: one Redis (or Dragonfly) entry per segment, never a failed request.
+
+A key holds everything that decides a translation — the model's fingerprint,
+both languages, the decoding options and the segment's text (hashed, so keys
+stay short) — under one namespace, so clearing never touches foreign keys.
+Values are the translation's UTF-8 bytes. A request costs at most two round
+trips: one MGET for all its segments, one pipelined SET for the misses.
+Any Redis error is a miss: the request goes on uncached, and the cache backs
+off before trying again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+import redis
+
+from nllb.redisconn import Backoff
+
+log = logging.getLogger("nllb.cache")
+
+NAMESPACE = "nllb:tr:"
+_CLEAR_BATCH = 1000
+
+
+class TranslationCache:
+    def __init__(self, client: redis.Redis, fingerprint: str, ttl_seconds: int, decoding: str):
+        self.redis = client
+        self.ttl = ttl_seconds
+        self._prefix = f"{NAMESPACE}{fingerprint}:{decoding}:"
+        self._backoff = Backoff()
+        self.connected = True
+
+    def keys(self, texts: list[str], source_lang: str, target_lang: str, beam_size: int) -> list[str]:
+        scope = f"{self._prefix}{source_lang}:{target_lang}:b{beam_size}:"
+        return [scope + hashlib.blake2b(t.encode("utf-8"), digest_size=16).hexdigest() for t in texts]
+
+    def get_many(self, keys: list[str]) -> list[str | None]:
+        if not keys or not self._backoff.open:
+            return [None] * len(keys)
+        try:
+            values = self.redis.mget(keys)
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return [None] * len(keys)
+        self._succeeded()
+        return [v.decode("utf-8") if v is not None else None for v in values]
+
+    def set_many(self, items: dict[str, str]) -> None:
+        if not items or not self._backoff.open:
+            return
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            for key, value in items.items():
+                pipe.set(key, value.encode("utf-8"), ex=self.ttl)
+            pipe.execute()
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return
+        self._succeeded()
+
+    def clear(self) -> int:
+        """Delete this service's entries (every model's), never anything else: no FLUSHDB."""
+        deleted = 0
+        batch = []
+        for key in self.redis.scan_iter(match=NAMESPACE + "*", count=_CLEAR_BATCH):
+            batch.append(key)
+            if len(batch) == _CLEAR_BATCH:
+                deleted += self.redis.unlink(*batch)
+                batch = []
+        if batch:
+            deleted += self.redis.unlink(*batch)
+        return deleted
+
+    def stats(self) -> dict:
+        keys = sum(1 for _ in self.redis.scan_iter(match=NAMESPACE + "*", count=_CLEAR_BATCH))
+        memory = self.redis.info("memory")
+        return {"keys": keys, "server_used_memory_bytes": memory.get("used_memory"),
+                "server_used_memory_human": memory.get("used_memory_human")}
+
+    def _failed(self, exc: Exception) -> None:
+        if self.connected:
+            log.warning("cache unavailable, translating uncached: %s", exc.__class__.__name__)
+        self.connected = False
+        self._backoff.failed()
+
+    def _succeeded(self) -> None:
+        if not self.connected:
+            log.info("cache reachable again")
+        self.connected = True
+        self._backoff.succeeded()

@@ -1,0 +1,145 @@
+"""The per-segment cache: hits skip the device, and Redis trouble never fails a request."""
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import redis as redis_client
+
+from nllb.synthetic import write_model
+from support import RedisServer, Server
+from test_observability import scrape, value
+
+
+def device_segments(srv) -> float:
+    return value(scrape(srv), "batch_size_sum")
+
+
+@pytest.fixture
+def cached(make_server, redis_server):
+    return make_server(REDIS_URL=redis_server.url, WORKERS="2").start()
+
+
+def test_a_miss_is_translated_and_stored_and_a_hit_skips_the_device(cached):
+    first = cached.translate("Hello world. How are you?", quality="fast")
+    assert first.json["cached"] is False and first.json["cached_segments"] == 0
+    assert device_segments(cached) == 2
+    second = cached.translate("Hello world. How are you?", quality="fast")
+    assert second.json["cached"] is True and second.json["cached_segments"] == 2
+    assert second.json["translation"] == first.json["translation"]
+    assert device_segments(cached) == 2  # nothing new reached the engine
+
+
+def test_a_partial_hit_sends_only_the_missing_segments_to_the_engine(cached):
+    cached.translate(["Hello world.", "Good night."], quality="fast")
+    assert device_segments(cached) == 2
+    resp = cached.translate(["Hello world.", "New sentence here.", "Good night."], quality="fast").json
+    assert resp["cached"] is False and resp["cached_segments"] == 2
+    assert device_segments(cached) == 3
+    uncached = cached.translate(["New sentence here."], quality="balanced").json  # other decoding options
+    assert uncached["cached_segments"] == 0
+
+
+def test_keys_separate_languages_and_options_and_live_under_one_namespace(cached, redis_server):
+    cached.translate("Hello.", "eng_Latn", "fra_Latn", "fast")
+    cached.translate("Hello.", "eng_Latn", "deu_Latn", "fast")
+    cached.translate("Hello.", "eng_Latn", "fra_Latn", "best")
+    keys = redis_client.Redis.from_url(redis_server.url).keys("*")
+    ours = [k for k in keys if k.startswith(b"nllb:tr:")]
+    assert len(ours) == 3
+
+
+def test_entries_expire_after_the_ttl(make_server, redis_server):
+    srv = make_server(REDIS_URL=redis_server.url, CACHE_TTL_SECONDS="1").start()
+    srv.translate("Hello.", quality="fast")
+    assert srv.translate("Hello.", quality="fast").json["cached"] is True
+    time.sleep(1.6)
+    assert srv.translate("Hello.", quality="fast").json["cached"] is False
+
+
+def test_another_model_never_gets_this_models_entries(make_server, redis_server, tmp_path):
+    first = make_server(REDIS_URL=redis_server.url).start()
+    other_model = write_model("tiny", tmp_path / "other", seed=1)
+    second = Server(other_model, tmp_path / "second.log", REDIS_URL=redis_server.url).start()
+    try:
+        a = first.translate("Hello world.", quality="fast").json
+        b = second.translate("Hello world.", quality="fast").json
+        assert b["cached"] is False and b["translation"] != a["translation"]
+        assert second.translate("Hello world.", quality="fast").json["translation"] == b["translation"]
+    finally:
+        second.stop()
+
+
+def test_clearing_removes_only_this_services_keys(cached, redis_server):
+    foreign = redis_client.Redis.from_url(redis_server.url)
+    foreign.set("someone-else:session", "keep me")
+    cached.translate(["One.", "Two.", "Three."], quality="fast")
+    cleared = cached.admin("DELETE", "/admin/cache")
+    assert cleared.status == 200 and cleared.json["deleted"] == 3
+    assert foreign.get("someone-else:session") == b"keep me"
+    assert cached.translate("One.", quality="fast").json["cached"] is False
+
+
+def test_stats_report_keys_memory_hits_and_ratio(cached):
+    cached.translate(["One.", "Two."], quality="fast")
+    cached.translate(["One.", "Two."], quality="fast")
+    stats = cached.admin("GET", "/admin/cache/stats").json
+    assert stats["keys"] == 2 and stats["hits"] == 2 and stats["misses"] == 2
+    assert stats["hit_ratio"] == 0.5 and stats["server_used_memory_bytes"] > 0
+    assert cached.get("/admin/cache/stats").status == 401
+
+
+def test_without_redis_the_service_runs_uncached_and_says_so(make_server):
+    srv = make_server().start()
+    assert srv.translate("Hello.").json["cached"] is False
+    info = srv.get("/health/info").json["cache"]
+    assert info["enabled"] is False and "REDIS_URL" in info["reason"]
+    assert srv.admin("DELETE", "/admin/cache").status == 404
+
+
+def test_a_redis_password_in_the_url_works(make_server, tmp_path):
+    redis = RedisServer(tmp_path, password="s3cret-pass").start()
+    try:
+        srv = make_server(REDIS_URL=redis.url).start()
+        srv.translate("Hello.", quality="fast")
+        assert srv.translate("Hello.", quality="fast").json["cached"] is True
+    finally:
+        redis.stop()
+
+
+def test_redis_dying_mid_run_fails_no_request_and_caching_resumes_when_it_returns(make_server, redis_server):
+    srv = make_server(REDIS_URL=redis_server.url, WORKERS="2", THREADS="4").start()
+    texts = [f"Sentence number {i}." for i in range(12)]
+    expected = {t: srv.translate(t, quality="fast").json["translation"] for t in texts}
+    stop = threading.Event()
+    outcomes = []
+
+    def client(i):
+        n = i
+        while not stop.is_set():
+            text = texts[n % len(texts)]
+            n += 1
+            resp = srv.translate(text, quality="fast", timeout=30)
+            outcomes.append((resp.status, resp.json.get("translation") == expected[text]))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for i in range(8):
+            pool.submit(client, i)
+        time.sleep(1)
+        redis_server.stop()
+        time.sleep(2)
+        assert srv.get("/health/ready").status == 200
+        assert srv.get("/health/info").json["cache"]["connected"] is False
+        stop.set()
+    assert len(outcomes) > 50 and all(status == 200 and same for status, same in outcomes)
+    redis_server.start()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        srv.translate("Back again.", quality="fast")
+        if srv.translate("Back again.", quality="fast").json["cached"]:
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail("caching did not resume after Redis came back")
+    assert srv.get("/health/info").json["cache"]["connected"] is True
