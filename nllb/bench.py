@@ -15,6 +15,7 @@ import json
 import multiprocessing
 import os
 import platform
+import secrets
 import signal
 import socket
 import statistics
@@ -62,78 +63,93 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-def raw_ceiling(opts: Options, settings: Settings) -> dict:
-    """translate_batch directly: batch-1 latency and throughput at each batch size."""
-    from nllb.engine.model import Model
-    from nllb.tokenizer import Tokenizer
+class RawCeiling:
+    """translate_batch in this process: same model, token sequences and options as the service."""
 
-    directory = ModelDirectory.open(opts.model_path)
-    model = Model(directory, settings)
-    tokenizer = Tokenizer(directory, settings.max_input_tokens)
-    sources = [tokenizer.encode([text], lang)[0][0] for lang, text in SENTENCES]
-    token_lists = [[directory.vocabulary[i] for i in s] for s in sources]
-    limits = [decoding_limit(len(s), settings.max_decoding_length) for s in sources]
-    beam = QUALITY_BEAMS[opts.quality]
+    def __init__(self, model_path: Path, settings: Settings, quality: str):
+        from nllb.engine.model import Model
+        from nllb.tokenizer import Tokenizer
 
-    def run(batch: int) -> tuple[float, int]:
-        picks = [i % len(sources) for i in range(batch)]
-        limit = max(limits[i] for i in picks)
+        directory = ModelDirectory.open(model_path)
+        self.model = Model(directory, settings)
+        tokenizer = Tokenizer(directory, settings.max_input_tokens)
+        sources = [tokenizer.encode([text], lang)[0][0] for lang, text in SENTENCES]
+        self.token_lists = [[directory.vocabulary[i] for i in s] for s in sources]
+        self.limits = [decoding_limit(len(s), settings.max_decoding_length) for s in sources]
+        self.beam = QUALITY_BEAMS[quality]
+
+    def run(self, batch: int, first: int = 0) -> tuple[float, int]:
+        """Seconds and target tokens for one call of `batch` sentences, starting at sentence `first`."""
+        picks = [(first + i) % len(self.token_lists) for i in range(batch)]
+        limit = max(self.limits[i] for i in picks)
         started = time.perf_counter()
-        outputs = model.translate([token_lists[i] for i in picks], [[TARGET]] * batch, beam, limit)
+        outputs = self.model.translate([self.token_lists[i] for i in picks], [[TARGET]] * batch, self.beam, limit)
         return time.perf_counter() - started, sum(len(o) for o in outputs)
 
-    run(1)  # warm-up
-    lone = [run(1)[0] for _ in range(opts.lone_requests)]
-    result = {
-        "device": model.placement.name,
-        "compute_type": model.placement.compute_type,
-        "batch1_latency_ms": {"p50": statistics.median(lone) * 1000, "p99": percentile(lone, 0.99) * 1000},
-        "throughput": {},
-    }
-    for batch in sorted(set([1] + opts.concurrency)):
-        elapsed, tokens, runs = 0.0, 0, 0
-        while elapsed < min(opts.duration, 5.0) or runs < 2:
-            seconds, produced = run(batch)
-            elapsed, tokens, runs = elapsed + seconds, tokens + produced, runs + 1
-        result["throughput"][str(batch)] = {
-            "sentences_per_s": batch * runs / elapsed,
-            "target_tokens_per_s": tokens / elapsed,
+    def measure(self, batch_sizes: list[int], seconds: float) -> dict:
+        self.run(1)  # warm-up
+        result = {
+            "device": self.model.placement.name,
+            "compute_type": self.model.placement.compute_type,
+            "throughput": {},
         }
-    return result
+        for batch in sorted(set([1] + batch_sizes)):
+            elapsed, tokens, runs = 0.0, 0, 0
+            while elapsed < seconds or runs < 2:
+                took, produced = self.run(batch)
+                elapsed, tokens, runs = elapsed + took, tokens + produced, runs + 1
+            result["throughput"][str(batch)] = {
+                "sentences_per_s": batch * runs / elapsed,
+                "target_tokens_per_s": tokens / elapsed,
+            }
+        return result
 
 
-def _client_process(port: int, threads: int, duration: float, texts: int, quality: str, queue) -> None:
+def request_bodies(texts: int, quality: str) -> list[bytes]:
+    """Translation requests over the benchmark sentences, `texts` sentences each."""
+    bodies = []
+    for n in range(len(SENTENCES)):
+        chosen = [SENTENCES[(n + k) % len(SENTENCES)][1] for k in range(texts)]
+        bodies.append(json.dumps({
+            "text": chosen[0] if texts == 1 else chosen,
+            "source_lang": SENTENCES[n][0],
+            "target_lang": TARGET,
+            "quality": quality,
+        }).encode())
+    return bodies
+
+
+def _client_process(port: int, threads: int, duration: float, bodies: list[bytes], headers: dict, queue) -> None:
     """One load-generator process: `threads` keep-alive connections in a closed loop."""
     latencies: list[float] = []
+    server_ms: list[float] = []
     errors = [0]
     lock = threading.Lock()
     stop_at = time.monotonic() + duration
+    headers = {"Content-Type": "application/json", **headers}
 
     def loop(index: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         n = index
         while time.monotonic() < stop_at:
-            lang, _ = SENTENCES[n % len(SENTENCES)]
-            chosen = [SENTENCES[(n + k) % len(SENTENCES)][1] for k in range(texts)]
-            body = json.dumps({
-                "text": chosen[0] if texts == 1 else chosen,
-                "source_lang": lang if texts == 1 else SENTENCES[n % len(SENTENCES)][0],
-                "target_lang": TARGET, "quality": quality,
-            }).encode()
+            body = bodies[n % len(bodies)]
             n += 1
             started = time.perf_counter()
             try:
-                conn.request("POST", "/translate", body, {"Content-Type": "application/json"})
+                conn.request("POST", "/translate", body, headers)
                 resp = conn.getresponse()
                 resp.read()
                 ok = resp.status == 200
+                took = resp.getheader("X-Response-Time")
             except OSError:
-                ok = False
+                ok, took = False, None
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
             with lock:
                 if ok:
                     latencies.append(time.perf_counter() - started)
+                    if took:
+                        server_ms.append(float(took.removesuffix("ms")))
                 else:
                     errors[0] += 1
 
@@ -142,24 +158,27 @@ def _client_process(port: int, threads: int, duration: float, texts: int, qualit
         w.start()
     for w in workers:
         w.join()
-    queue.put((latencies, errors[0]))
+    queue.put((latencies, server_ms, errors[0]))
 
 
-def drive(port: int, concurrency: int, opts: Options, texts: int) -> dict:
-    processes = max(1, min(opts.clients, concurrency))
+def drive(port: int, concurrency: int, duration: float, clients: int, bodies: list[bytes],
+          headers: dict, texts: int = 1) -> dict:
+    """Closed-loop load: `concurrency` requests in flight from up to `clients` processes."""
+    processes = max(1, min(clients, concurrency))
     shares = [concurrency // processes + (1 if i < concurrency % processes else 0) for i in range(processes)]
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
     procs = [
-        ctx.Process(target=_client_process, args=(port, share, opts.duration, texts, opts.quality, queue))
+        ctx.Process(target=_client_process, args=(port, share, duration, bodies, headers, queue))
         for share in shares
     ]
     for p in procs:
         p.start()
-    latencies, errors = [], 0
+    latencies, server_ms, errors = [], [], 0
     for _ in procs:
-        got, failed = queue.get()
+        got, took, failed = queue.get()
         latencies += got
+        server_ms += took
         errors += failed
     for p in procs:
         p.join()
@@ -168,26 +187,46 @@ def drive(port: int, concurrency: int, opts: Options, texts: int) -> dict:
         "texts_per_request": texts,
         "requests": len(latencies),
         "errors": errors,
-        "sentences_per_s": len(latencies) * texts / opts.duration,
+        "requests_per_s": len(latencies) / duration,
+        "sentences_per_s": len(latencies) * texts / duration,
         "latency_ms": {"p50": percentile(latencies, 0.5) * 1000, "p99": percentile(latencies, 0.99) * 1000},
+        "server_ms": {"p50": percentile(server_ms, 0.5), "p99": percentile(server_ms, 0.99)},
     }
 
 
-class _Service:
-    def __init__(self, opts: Options, log: Path):
+class Service:
+    """The real service in a child process, with an API token for the load generator."""
+
+    def __init__(self, model_path: Path, workers: int, threads: int, env: dict[str, str], log: Path):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
-        env = {
-            **os.environ, **opts.env,
-            "MODEL_PATH": str(opts.model_path), "HOST": "127.0.0.1", "PORT": str(self.port),
-            "WORKERS": str(opts.workers), "THREADS": str(opts.threads),
+        self.admin_token = secrets.token_urlsafe(32)
+        self.env = {
+            **os.environ, "DATA_DIR": str(log.parent / "data"), "ADMIN_TOKEN": self.admin_token, **env,
+            "MODEL_PATH": str(model_path), "HOST": "127.0.0.1", "PORT": str(self.port),
+            "WORKERS": str(workers), "THREADS": str(threads),
         }
         self.log = log.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "nllb", "serve"], env=env, stdout=self.log, stderr=subprocess.STDOUT,
-            start_new_session=True,
+            [sys.executable, "-m", "nllb", "serve"], env=self.env, stdout=self.log,
+            stderr=subprocess.STDOUT, start_new_session=True,
         )
+        self.headers: dict[str, str] = {}
+
+    def create_token(self) -> None:
+        """A token whose limits no benchmark reaches: rate limiting stays on, and is paid for."""
+        body = json.dumps({"name": "bench", "rate_limit": {"requests": 10**12, "window_seconds": 60},
+                           "char_limit": {"characters": 10**12, "window_seconds": 60}}).encode()
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn.request("POST", "/admin/tokens", body, {"Authorization": f"Bearer {self.admin_token}",
+                                                      "Content-Type": "application/json"})
+        resp = conn.getresponse()
+        created = json.loads(resp.read())
+        if resp.status != 201:
+            raise RuntimeError(f"could not create a token: {created}")
+        token = created["token"]
+        self.headers = {"Authorization": f"Bearer {token}"}
 
     def wait_ready(self, timeout: float = 600) -> None:
         end = time.monotonic() + timeout
@@ -213,19 +252,25 @@ class _Service:
         self.log.close()
 
 
-def lone_latency(port: int, count: int, quality: str) -> dict:
+def lone_overhead(raw: RawCeiling, port: int, count: int, quality: str, headers: dict) -> dict:
+    """A lone request against a direct call on the same sentence, in alternation, so both see the same machine."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    times = []
+    bodies = request_bodies(1, quality)
+    direct, served = [], []
     for i in range(count + 1):
-        lang, text = SENTENCES[i % len(SENTENCES)]
-        body = json.dumps({"text": text, "source_lang": lang, "target_lang": TARGET, "quality": quality}).encode()
+        took, _ = raw.run(1, first=i)
         started = time.perf_counter()
-        conn.request("POST", "/translate", body, {"Content-Type": "application/json"})
+        conn.request("POST", "/translate", bodies[i % len(bodies)], {"Content-Type": "application/json", **headers})
         resp = conn.getresponse()
         resp.read()
-        if i:  # the first request warms the connection
-            times.append(time.perf_counter() - started)
-    return {"p50": statistics.median(times) * 1000, "p99": percentile(times, 0.99) * 1000}
+        if i:  # the first round warms the connection
+            direct.append(took)
+            served.append(time.perf_counter() - started)
+    return {
+        "direct_ms": {"p50": statistics.median(direct) * 1000, "p99": percentile(direct, 0.99) * 1000},
+        "server_ms": {"p50": statistics.median(served) * 1000, "p99": percentile(served, 0.99) * 1000},
+        "overhead_ms_p50": statistics.median([s - d for s, d in zip(served, direct)]) * 1000,
+    }
 
 
 def run(opts: Options) -> dict:
@@ -245,26 +290,29 @@ def run(opts: Options) -> dict:
 
     result["ctranslate2"] = ctranslate2.__version__
     print("measuring raw translate_batch ...", file=sys.stderr, flush=True)
-    result["raw"] = raw_ceiling(opts, settings)
+    raw = RawCeiling(opts.model_path, settings, opts.quality)
+    result["raw"] = raw.measure(opts.concurrency, min(opts.duration, 5.0))
     with tempfile.TemporaryDirectory() as tmp:
-        service = _Service(opts, Path(tmp) / "service.log")
+        service = Service(opts.model_path, opts.workers, opts.threads, opts.env, Path(tmp) / "service.log")
         try:
             service.wait_ready()
+            service.create_token()
             print("measuring the service ...", file=sys.stderr, flush=True)
-            lone = lone_latency(service.port, opts.lone_requests, opts.quality)
-            result["server_lone_latency_ms"] = lone
-            result["overhead_ms_p50"] = lone["p50"] - result["raw"]["batch1_latency_ms"]["p50"]
+            result["lone"] = lone_overhead(raw, service.port, opts.lone_requests, opts.quality, service.headers)
             runs = []
             for concurrency in opts.concurrency:
-                measured = drive(service.port, concurrency, opts, 1)
+                measured = drive(service.port, concurrency, opts.duration, opts.clients,
+                                 request_bodies(1, opts.quality), service.headers)
                 raw = result["raw"]["throughput"][str(concurrency)]["sentences_per_s"]
                 measured["ratio_to_raw"] = measured["sentences_per_s"] / raw
                 runs.append(measured)
                 print(f"  {concurrency:4d} concurrent: {measured['sentences_per_s']:.1f} sentences/s "
                       f"({measured['ratio_to_raw']:.0%} of raw)", file=sys.stderr, flush=True)
             if opts.texts_per_request > 1:
+                bodies = request_bodies(opts.texts_per_request, opts.quality)
                 for concurrency in opts.concurrency:
-                    runs.append(drive(service.port, concurrency, opts, opts.texts_per_request))
+                    runs.append(drive(service.port, concurrency, opts.duration, opts.clients, bodies,
+                                      service.headers, opts.texts_per_request))
             result["server"] = runs
         finally:
             service.stop()
@@ -276,8 +324,9 @@ def report(result: dict) -> str:
     lines = [
         f"device {raw['device']} ({raw['compute_type']}), quality {result['quality']}, "
         f"ctranslate2 {result['ctranslate2']}, {result['workers']} workers x {result['threads']} threads",
-        f"lone request: server p50 {result['server_lone_latency_ms']['p50']:.2f} ms, "
-        f"raw batch-1 p50 {raw['batch1_latency_ms']['p50']:.2f} ms, overhead {result['overhead_ms_p50']:.2f} ms",
+        f"lone request: server p50 {result['lone']['server_ms']['p50']:.2f} ms, "
+        f"direct call p50 {result['lone']['direct_ms']['p50']:.2f} ms, "
+        f"overhead p50 {result['lone']['overhead_ms_p50']:.2f} ms (paired, same sentence)",
         "",
         "| in flight | texts/request | server sentences/s | raw sentences/s | ratio | p50 ms | p99 ms | errors |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|",

@@ -49,7 +49,18 @@ def main(argv: list[str] | None = None) -> int:
                        help="service setting for this run (DEVICE, COMPUTE_TYPE, MAX_BATCH_SIZE, ...)")
     bench.add_argument("--out", help="write the machine-readable result here (JSON)")
 
+    cache = commands.add_parser("bench-cache", help="cached requests against a bare Falcon app, same gunicorn settings")
+    cache.add_argument("--concurrency", default="1,8,32")
+    cache.add_argument("--duration", type=float, default=10.0)
+    cache.add_argument("--workers", type=int, default=2)
+    cache.add_argument("--threads", type=int, default=8)
+    cache.add_argument("--clients", type=int, default=2, help="load-generator processes")
+    cache.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    cache.add_argument("--out")
+
     args = parser.parse_args(argv)
+    if args.command == "bench-cache":
+        return _bench_cache(args)
     if args.command == "token":
         return _token(args)
     if args.command == "bench":
@@ -139,6 +150,26 @@ def _bench(args: argparse.Namespace) -> int:
         ))
     result["synthetic"] = args.synthetic
     print(bench.report(result))
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, indent=2))
+    return 0
+
+
+def _bench_cache(args: argparse.Namespace) -> int:
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from nllb import bench_cache
+    from nllb.synthetic import write_model
+
+    with tempfile.TemporaryDirectory() as tmp:
+        model = write_model("tiny", Path(tmp) / "tiny")
+        result = bench_cache.run(
+            model, args.workers, args.threads, [int(c) for c in args.concurrency.split(",")],
+            args.duration, args.clients, dict(item.split("=", 1) for item in args.set),
+        )
+    print(bench_cache.report(result))
     if args.out:
         Path(args.out).write_text(json.dumps(result, indent=2))
     return 0

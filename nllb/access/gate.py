@@ -142,8 +142,12 @@ class AccessGate:
             self._cache[digest] = (now + TOKEN_CACHE_SECONDS, record)
         return record
 
+    # Failed authentications are counted per node, in shared memory: the
+    # check runs on every request, and a Redis round trip there would cost
+    # more than the rest of a cached request.
+
     def _refuse_if_locked_out(self, address: str) -> None:
-        decision = self.limiter.check(f"authfail:{address}", [self._failure_budget], [0])
+        decision = self.limiter.local.peek(f"authfail:{address}", [self._failure_budget])
         if decision.outcomes[0].remaining == 0:
             raise AccessDenied(
                 429, "too_many_auth_failures",
@@ -152,7 +156,7 @@ class AccessGate:
             )
 
     def _failed(self, address: str) -> None:
-        decision = self.limiter.check(f"authfail:{address}", [self._failure_budget], [1])
+        decision = self.limiter.local.check(f"authfail:{address}", [self._failure_budget], [1])
         left = decision.outcomes[0].remaining
         if not decision.allowed or left < self._failure_budget.limit * _SLOW_DOWN_AFTER:
             time.sleep(_SLOW_DOWN_SECONDS)

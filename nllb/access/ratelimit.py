@@ -118,8 +118,16 @@ class LocalLimiter:
     def create(cls, name: str) -> "LocalLimiter":
         return cls(SharedMemory.create(name, cls.size))
 
+    def peek(self, key: str, budgets: list[Budget]) -> Decision:
+        """The budgets' state without charging or locking: a racy read, good enough for a lockout check."""
+        digest = _digest(key)
+        row = self._table[digest % _STRIPES]
+        hits = np.flatnonzero(row["key"] == digest)
+        tats = [float(t) for t in row[int(hits[0])]["tat"][: len(budgets)]] if hits.size else [0.0] * len(budgets)
+        return weigh(time.time(), tats, budgets, [0] * len(budgets))[2]
+
     def check(self, key: str, budgets: list[Budget], costs: list[int]) -> Decision:
-        digest = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little", signed=True) or 1
+        digest = _digest(key)
         stripe = digest % _STRIPES
         span = _ENTRIES * _ENTRY.itemsize
         # fcntl locks are per process; the thread lock orders this worker's threads.
@@ -148,6 +156,10 @@ class LocalLimiter:
         index = int(empty[0]) if empty.size else int(np.argmin(row["tat"].max(axis=1)))
         row[index]["tat"] = 0.0
         return index
+
+
+def _digest(key: str) -> int:
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little", signed=True) or 1
 
 
 # Decides and updates all budgets of a key in one atomic step, on Redis' clock.

@@ -1,0 +1,104 @@
+"""`nllb bench-cache`: fully cached requests against a bare Falcon app, same gunicorn settings.
+
+Both run with the same workers and threads and are driven by the same load
+generator with the same request bodies; the service has auth and rate limiting
+on and a real Redis. The figures: requests per second of each, their ratio,
+and the service's own time per cached request (its X-Response-Time).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from nllb.bench import Service, drive, request_bodies
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _redis(directory: Path) -> tuple[subprocess.Popen, str]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise SystemExit("nllb bench-cache needs redis-server on PATH")
+    port = _free_port()
+    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no", "--dir", str(directory)], stdout=subprocess.DEVNULL)
+    time.sleep(0.5)
+    return process, f"redis://127.0.0.1:{port}/0"
+
+
+def run(model_path: Path, workers: int, threads: int, concurrency: list[int], duration: float, clients: int,
+        env: dict[str, str]) -> dict:
+    bodies = request_bodies(1, "fast")
+    result = {"workers": workers, "threads": threads, "duration_s": duration, "runs": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        redis, url = _redis(Path(tmp))
+        bare_port = _free_port()
+        gunicorn = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
+                    "--worker-class", "gthread" if threads > 1 else "sync", "--bind", f"127.0.0.1:{bare_port}",
+                    "--keep-alive", "5", "--log-level", "warning", "nllb.benchapp:app"]
+        try:
+            service = Service(model_path, workers, threads, {**env, "REDIS_URL": url}, Path(tmp) / "service.log")
+            try:
+                service.wait_ready()
+                service.create_token()
+                drive(service.port, 1, 2.0, 1, bodies, service.headers)  # fills the cache
+                served = [drive(service.port, c, duration, clients, bodies, service.headers) for c in concurrency]
+            finally:
+                service.stop()
+            bare = _Bare(gunicorn, bare_port, Path(tmp) / "bare.log")
+            try:
+                baseline = [drive(bare.port, c, duration, clients, bodies, service.headers) for c in concurrency]
+            finally:
+                bare.stop()
+        finally:
+            redis.kill()
+    for c, s, b in zip(concurrency, served, baseline):
+        result["runs"].append({"concurrency": c, "service": s, "bare_falcon": b,
+                               "ratio": s["requests_per_s"] / b["requests_per_s"]})
+    return result
+
+
+class _Bare:
+    def __init__(self, command: list[str], port: int, log: Path):
+        self.port = port
+        self.log = log.open("wb")
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        end = time.monotonic() + 30
+        while time.monotonic() < end:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise TimeoutError("the bare app did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(30)
+        self.log.close()
+
+
+def report(result: dict) -> str:
+    lines = [
+        f"{result['workers']} workers x {result['threads']} threads, {result['duration_s']:g} s per level",
+        "",
+        "| in flight | service req/s | bare Falcon req/s | ratio | service p50 ms (client) | service time p50 ms (server) | errors |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for run in result["runs"]:
+        s, b = run["service"], run["bare_falcon"]
+        lines.append(
+            f"| {run['concurrency']} | {s['requests_per_s']:.0f} | {b['requests_per_s']:.0f} | {run['ratio']:.2f} | "
+            f"{s['latency_ms']['p50']:.2f} | {s['server_ms']['p50']:.3f} | {s['errors'] + b['errors']} |"
+        )
+    return "\n".join(lines)
