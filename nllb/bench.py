@@ -48,6 +48,7 @@ TARGET = "por_Latn"
 class Options:
     model_path: Path
     concurrency: list[int]
+    texts_concurrency: list[int]
     duration: float
     quality: str
     texts_per_request: int
@@ -310,7 +311,7 @@ def run(opts: Options) -> dict:
                       f"({measured['ratio_to_raw']:.0%} of raw)", file=sys.stderr, flush=True)
             if opts.texts_per_request > 1:
                 bodies = request_bodies(opts.texts_per_request, opts.quality)
-                for concurrency in opts.concurrency:
+                for concurrency in opts.texts_concurrency:
                     runs.append(drive(service.port, concurrency, opts.duration, opts.clients, bodies,
                                       service.headers, opts.texts_per_request))
             result["server"] = runs

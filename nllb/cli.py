@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--duration", type=float, default=10.0, help="seconds per load level")
     bench.add_argument("--quality", choices=("fast", "balanced", "best"), default="fast")
     bench.add_argument("--texts-per-request", type=int, default=1, help="also drive multi-text requests of this size")
+    bench.add_argument("--texts-concurrency", help="requests in flight for the multi-text runs (default: --concurrency)")
     bench.add_argument("--workers", type=int, default=2)
     bench.add_argument("--threads", type=int, default=16)
     bench.add_argument("--clients", type=int, default=4, help="load-generator processes")
@@ -139,6 +140,7 @@ def _bench(args: argparse.Namespace) -> int:
         result = bench.run(bench.Options(
             model_path=model,
             concurrency=[int(c) for c in args.concurrency.split(",")],
+            texts_concurrency=[int(c) for c in (args.texts_concurrency or args.concurrency).split(",")],
             duration=args.duration,
             quality=args.quality,
             texts_per_request=args.texts_per_request,
