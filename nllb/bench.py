@@ -106,6 +106,29 @@ class RawCeiling:
         return result
 
 
+def engine_counters(port: int) -> dict[str, float]:
+    """Batch counters from the service's /metrics: segments, batches and device seconds so far."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", "/metrics")
+    wanted = {"batch_size_sum": 0.0, "batch_size_count": 0.0, "batch_device_seconds_sum": 0.0}
+    for line in conn.getresponse().read().decode().splitlines():
+        name, _, value = line.partition(" ")
+        if name in wanted:
+            wanted[name] = float(value)
+    return wanted
+
+
+def with_engine_figures(port: int, duration: float, measure) -> dict:
+    """Run `measure()` and add the mean device batch size and the device's busy share meanwhile."""
+    before = engine_counters(port)
+    result = measure()
+    after = engine_counters(port)
+    batches = after["batch_size_count"] - before["batch_size_count"]
+    result["mean_batch_size"] = (after["batch_size_sum"] - before["batch_size_sum"]) / batches if batches else 0.0
+    result["device_busy"] = (after["batch_device_seconds_sum"] - before["batch_device_seconds_sum"]) / duration
+    return result
+
+
 def request_bodies(texts: int, quality: str) -> list[bytes]:
     """Translation requests over the benchmark sentences, `texts` sentences each."""
     bodies = []
@@ -302,8 +325,9 @@ def run(opts: Options) -> dict:
             result["lone"] = lone_overhead(raw, service.port, opts.lone_requests, opts.quality, service.headers)
             runs = []
             for concurrency in opts.concurrency:
-                measured = drive(service.port, concurrency, opts.duration, opts.clients,
-                                 request_bodies(1, opts.quality), service.headers)
+                measured = with_engine_figures(service.port, opts.duration, lambda: drive(
+                    service.port, concurrency, opts.duration, opts.clients, request_bodies(1, opts.quality),
+                    service.headers))
                 raw = result["raw"]["throughput"][str(concurrency)]["sentences_per_s"]
                 measured["ratio_to_raw"] = measured["sentences_per_s"] / raw
                 runs.append(measured)
@@ -312,8 +336,9 @@ def run(opts: Options) -> dict:
             if opts.texts_per_request > 1:
                 bodies = request_bodies(opts.texts_per_request, opts.quality)
                 for concurrency in opts.texts_concurrency:
-                    runs.append(drive(service.port, concurrency, opts.duration, opts.clients, bodies,
-                                      service.headers, opts.texts_per_request))
+                    runs.append(with_engine_figures(service.port, opts.duration, lambda: drive(
+                        service.port, concurrency, opts.duration, opts.clients, bodies, service.headers,
+                        opts.texts_per_request)))
             result["server"] = runs
         finally:
             service.stop()
@@ -329,14 +354,15 @@ def report(result: dict) -> str:
         f"direct call p50 {result['lone']['direct_ms']['p50']:.2f} ms, "
         f"overhead p50 {result['lone']['overhead_ms_p50']:.2f} ms (paired, same sentence)",
         "",
-        "| in flight | texts/request | server sentences/s | raw sentences/s | ratio | p50 ms | p99 ms | errors |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| in flight | texts/request | server sentences/s | raw sentences/s | ratio | p50 ms | p99 ms | mean batch | device busy | errors |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in result["server"]:
         raw_rate = raw["throughput"].get(str(run["concurrency"] * run["texts_per_request"]), raw["throughput"].get(str(run["concurrency"])))
         raw_s = raw_rate["sentences_per_s"] if raw_rate else float("nan")
         lines.append(
             f"| {run['concurrency']} | {run['texts_per_request']} | {run['sentences_per_s']:.1f} | {raw_s:.1f} | "
-            f"{run['sentences_per_s'] / raw_s:.2f} | {run['latency_ms']['p50']:.1f} | {run['latency_ms']['p99']:.1f} | {run['errors']} |"
+            f"{run['sentences_per_s'] / raw_s:.2f} | {run['latency_ms']['p50']:.1f} | {run['latency_ms']['p99']:.1f} | "
+            f"{run['mean_batch_size']:.1f} | {run['device_busy']:.0%} | {run['errors']} |"
         )
     return "\n".join(lines)

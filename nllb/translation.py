@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable
 
 from nllb import metrics
@@ -16,14 +15,15 @@ from nllb.tokenizer import Tokenizer
 
 QUALITY_BEAMS = {"fast": 1, "balanced": 4, "best": 8}
 
-# Output length limits come in steps, so that segments of similar length share
-# a CTranslate2 call (a batch has one length limit).
-_LIMIT_STEP = 32
+# Output length limits are powers of two, so that beam-search segments of
+# similar length share a CTranslate2 call (a call has one length limit).
+_SHORTEST_LIMIT = 32
 
 
 def decoding_limit(source_tokens: int, cap: int) -> int:
     """Room for a translation twice the source's length: no hundreds of hallucinated tokens."""
-    return min(cap, _LIMIT_STEP * math.ceil((2 * source_tokens + 10) / _LIMIT_STEP))
+    wanted = 2 * source_tokens + 10
+    return min(cap, max(_SHORTEST_LIMIT, 1 << (wanted - 1).bit_length()))
 
 
 @dataclasses.dataclass(frozen=True)

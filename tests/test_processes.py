@@ -92,7 +92,7 @@ def test_dead_workers_slots_are_reclaimed_so_replacements_keep_serving(make_serv
 
 def test_a_killed_engine_fails_requests_in_flight_fast_and_is_replaced(make_server):
     srv = make_server(WORKERS="2", THREADS="4").start()
-    long_text = [SENTENCE * 3] * 64
+    long_text = [f"Part {i}. " + SENTENCE * 3 for i in range(64)]  # distinct: repeats are translated once
     engine = srv.engines()[0]
 
     def slow_request():

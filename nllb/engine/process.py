@@ -169,19 +169,22 @@ class Engine:
             self._fail(batch, SlotStatus.CIRCUIT_OPEN)
             return
         first = batch[0]
+        # Greedy batches mix length limits: decode to the longest, cut each at its own.
+        limit = max(e.limit for e in batch)
         started = time.monotonic()
         result = translate_isolating(
             lambda part: self.model.translate(
-                [e.tokens for e in part], [[e.target] for e in part], first.beam_size, first.limit
+                [e.tokens for e in part], [[e.target] for e in part], first.beam_size, limit
             ),
             batch,
         )
         elapsed = time.monotonic() - started
+        self.batcher.record(len(batch), elapsed)
         self._observe(batch, result.translated, started, elapsed)
         log.info(
             "batch of %d segments", len(batch),
             extra={"fields": {
-                "event": "batch", "segments": len(batch), "beam": first.beam_size, "limit": first.limit,
+                "event": "batch", "segments": len(batch), "beam": first.beam_size, "limit": limit,
                 "device_ms": round(elapsed * 1000, 2),
                 "request_ids": sorted({e.request.request_id for e in batch}),
             }},
