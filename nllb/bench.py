@@ -80,12 +80,24 @@ class RawCeiling:
         self.beam = QUALITY_BEAMS[quality]
 
     def run(self, batch: int, first: int = 0) -> tuple[float, int]:
-        """Seconds and target tokens for one call of `batch` sentences, starting at sentence `first`."""
+        """Seconds and target tokens for `batch` sentences from sentence `first`, with the options the service uses.
+
+        Greedy: one call to the longest length limit. Beam search: one call per
+        length limit, since a beam call has one limit for all its sentences.
+        """
         picks = [(first + i) % len(self.token_lists) for i in range(batch)]
-        limit = max(self.limits[i] for i in picks)
+        groups = {0: picks} if self.beam == 1 else {}
+        if self.beam > 1:
+            for i in picks:
+                groups.setdefault(self.limits[i], []).append(i)
         started = time.perf_counter()
-        outputs = self.model.translate([self.token_lists[i] for i in picks], [[TARGET]] * batch, self.beam, limit)
-        return time.perf_counter() - started, sum(len(o) for o in outputs)
+        produced = 0
+        for members in groups.values():
+            limit = max(self.limits[i] for i in members)
+            outputs = self.model.translate([self.token_lists[i] for i in members], [[TARGET]] * len(members),
+                                           self.beam, limit)
+            produced += sum(len(o) for o in outputs)
+        return time.perf_counter() - started, produced
 
     def measure(self, batch_sizes: list[int], seconds: float) -> dict:
         self.run(1)  # warm-up
@@ -118,14 +130,16 @@ def engine_counters(port: int) -> dict[str, float]:
     return wanted
 
 
-def with_engine_figures(port: int, duration: float, measure) -> dict:
+def with_engine_figures(port: int, measure) -> dict:
     """Run `measure()` and add the mean device batch size and the device's busy share meanwhile."""
     before = engine_counters(port)
+    started = time.monotonic()
     result = measure()
+    elapsed = time.monotonic() - started  # the load ends when the last request in flight is answered
     after = engine_counters(port)
     batches = after["batch_size_count"] - before["batch_size_count"]
     result["mean_batch_size"] = (after["batch_size_sum"] - before["batch_size_sum"]) / batches if batches else 0.0
-    result["device_busy"] = (after["batch_device_seconds_sum"] - before["batch_device_seconds_sum"]) / duration
+    result["device_busy"] = (after["batch_device_seconds_sum"] - before["batch_device_seconds_sum"]) / elapsed
     return result
 
 
@@ -325,7 +339,7 @@ def run(opts: Options) -> dict:
             result["lone"] = lone_overhead(raw, service.port, opts.lone_requests, opts.quality, service.headers)
             runs = []
             for concurrency in opts.concurrency:
-                measured = with_engine_figures(service.port, opts.duration, lambda: drive(
+                measured = with_engine_figures(service.port, lambda: drive(
                     service.port, concurrency, opts.duration, opts.clients, request_bodies(1, opts.quality),
                     service.headers))
                 raw = result["raw"]["throughput"][str(concurrency)]["sentences_per_s"]
@@ -336,7 +350,7 @@ def run(opts: Options) -> dict:
             if opts.texts_per_request > 1:
                 bodies = request_bodies(opts.texts_per_request, opts.quality)
                 for concurrency in opts.texts_concurrency:
-                    runs.append(with_engine_figures(service.port, opts.duration, lambda: drive(
+                    runs.append(with_engine_figures(service.port, lambda: drive(
                         service.port, concurrency, opts.duration, opts.clients, bodies, service.headers,
                         opts.texts_per_request)))
             result["server"] = runs

@@ -32,7 +32,7 @@ class Settings:
     # Batching.
     max_batch_size: int = 256
     max_batch_tokens: int = 16384
-    batch_timeout_ms: float = 50.0  # the longest wait for a backlog to refill after a larger batch
+    batch_timeout_ms: float = 100.0  # the longest wait for a batch's clients to come back
     # Request limits (enforced by the workers).
     max_texts: int = 128
     max_text_chars: int = 20_000

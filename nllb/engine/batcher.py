@@ -50,14 +50,16 @@ class Example:
         return (1,) if self.beam_size == 1 else (self.beam_size, self.limit)
 
 
-# After a large batch, the requests it answered come back over the next
-# milliseconds: clients send their next request, workers parse it. Starting the
-# next batch with the first few would occupy the device with a handful of
-# segments while the rest queue behind them, and batches would alternate small
-# and large (measured on an H100: half the throughput at 256 in flight). So
-# while the backlog is under half the last batch, the next batch waits for it
-# to refill: at most this share of the last batch's device time, and at most
-# BATCH_TIMEOUT_MS. A lone request does not wait: its last batch was as small.
+# After a batch, the requests it answered come back within milliseconds when
+# their clients keep a fixed number of requests in flight: clients send the
+# next request, workers parse it. Starting the next batch before they are back
+# splits the clients into cohorts that take turns on the device, each batch
+# half full — on an H100 at 256 in flight that halved throughput, since a
+# batch of 128 costs nearly what one of 256 does. So the next batch waits until
+# the backlog holds what waited when the last batch ended plus what that batch
+# answered, or until this share of the last batch's device time (at most
+# BATCH_TIMEOUT_MS) has passed. A lone request does not wait: the last batch
+# answered only itself.
 REFILL_FRACTION = 0.1
 
 
@@ -68,6 +70,8 @@ class Batcher:
         self.wait_seconds = wait_seconds
         self._last_size = 0
         self._last_seconds = 0.0
+        self._last_finished = 0.0
+        self._backlog_at_finish = 0
         self._groups: OrderedDict[tuple[int, ...], deque[Example]] = OrderedDict()
         self._queued = 0
         self._order = itertools.count()
@@ -88,10 +92,12 @@ class Batcher:
             self._ready.notify()
 
     def record(self, size: int, device_seconds: float) -> None:
-        """What the last batch was: the yardstick for waiting on the next."""
+        """A batch just finished: the yardstick for waiting on the next."""
         with self._ready:
             self._last_size = size
             self._last_seconds = device_seconds
+            self._last_finished = time.monotonic()
+            self._backlog_at_finish = self._queued
 
     def close(self) -> None:
         with self._ready:
@@ -118,11 +124,12 @@ class Batcher:
         return min(self._groups.values(), key=lambda group: group[0].order)
 
     def _wait_for_more(self, group: deque[Example]) -> float:
-        """Seconds to wait for the backlog to refill after a larger batch; 0 to start now."""
-        if len(group) >= self.max_examples or 2 * len(group) >= self._last_size:
+        """Seconds to wait for the last batch's clients to come back; 0 to start now."""
+        expected = min(self.max_examples, self._backlog_at_finish + self._last_size)
+        if len(group) >= expected:
             return 0.0
         patience = min(self.wait_seconds, REFILL_FRACTION * self._last_seconds)
-        return group[0].enqueued_at + patience - time.monotonic()
+        return self._last_finished + patience - time.monotonic()
 
     def _pop(self, group: deque[Example]) -> list[Example]:
         batch: list[Example] = []
