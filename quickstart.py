@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Set up nllb in ./.venv and run it: `python3 quickstart.py serve` or `python3 quickstart.py test`.
 
-Needs nothing but Python 3.10+ (and, for the tests, redis-server and promtool,
-which are installed with apt-get when missing and run as root). The virtual environment
+Needs nothing but Python 3.10+ (and, for the tests, redis-server, promtool,
+nginx, docker-compose and systemd-analyze, which are installed with apt-get
+when missing and run as root). The virtual environment
 is (re)installed when pyproject.toml changes; extra arguments go to
 `nllb serve` or to pytest.
 """
@@ -35,11 +36,17 @@ def ensure_environment() -> None:
 
 
 # Programs the tests run, and the Debian package of each.
-TEST_PROGRAMS = {"redis-server": "redis-server", "promtool": "prometheus"}
+TEST_PROGRAMS = {
+    "redis-server": "redis-server",
+    "promtool": "prometheus",
+    "nginx": "nginx",
+    "docker-compose": "docker-compose",
+    "systemd-analyze": "systemd",
+}
 
 
 def ensure_test_programs() -> None:
-    """The tests start redis-server and run promtool; install Debian's packages when missing."""
+    """The tests start redis-server and check the deployment files; install Debian's packages when missing."""
     missing = sorted({package for program, package in TEST_PROGRAMS.items() if not shutil.which(program)})
     if not missing:
         return

@@ -7,6 +7,10 @@ import os
 import sys
 
 
+MODELS = ("nllb-200-distilled-600M", "nllb-200-distilled-1.3B", "nllb-200-3.3B")
+QUANTIZATIONS = ("float16", "int8_float16", "int8", "bfloat16", "float32")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nllb", description="NLLB-200 translation service")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -59,7 +63,22 @@ def main(argv: list[str] | None = None) -> int:
     cache.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     cache.add_argument("--out")
 
+    info = model.add_parser("info", help="architecture, sizes, languages, fingerprint, device memory needed")
+    info.add_argument("path")
+    convert = model.add_parser("convert", help="convert a Hugging Face NLLB model (needs the 'convert' extra)")
+    convert.add_argument("hf_model", help="a Hub name (facebook/nllb-200-distilled-600M) or a local directory")
+    convert.add_argument("out_dir")
+    convert.add_argument("--quantization", choices=QUANTIZATIONS, default="float16")
+    download = model.add_parser("download", help="download and convert an NLLB-200 model (needs the 'convert' extra)")
+    download.add_argument("name", nargs="?", choices=MODELS, default=MODELS[0])
+    download.add_argument("--quantization", choices=QUANTIZATIONS, default="float16")
+    download.add_argument("--dir", default="models", help="where the converted model goes (DIR/NAME)")
+
     args = parser.parse_args(argv)
+    if args.command == "model" and args.model_command in ("info", "convert", "download"):
+        from nllb import models
+
+        return models.main(args)
     if args.command == "bench-cache":
         return _bench_cache(args)
     if args.command == "token":
