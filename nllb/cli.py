@@ -74,7 +74,15 @@ def main(argv: list[str] | None = None) -> int:
     download.add_argument("--quantization", choices=QUANTIZATIONS, default="float16")
     download.add_argument("--dir", default="models", help="where the converted model goes (DIR/NAME)")
 
+    soak = commands.add_parser("soak", help="a long mixed-load run watching every process for leaks")
+    soak.add_argument("--minutes", type=float, default=10.0)
+    soak.add_argument("--warmup-minutes", type=float, default=2.0)
+    soak.add_argument("--clients", type=int, default=6)
+    soak.add_argument("--out")
+
     args = parser.parse_args(argv)
+    if args.command == "soak":
+        return _soak(args)
     if args.command == "model" and args.model_command in ("info", "convert", "download"):
         from nllb import models
 
@@ -193,6 +201,23 @@ def _bench_cache(args: argparse.Namespace) -> int:
     print(bench_cache.report(result))
     if args.out:
         Path(args.out).write_text(json.dumps(result, indent=2))
+    return 0
+
+
+def _soak(args: argparse.Namespace) -> int:
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from nllb import soak
+    from nllb.synthetic import write_model
+
+    with tempfile.TemporaryDirectory() as tmp:
+        result = soak.run(args.minutes, args.warmup_minutes, args.clients, write_model("tiny", Path(tmp) / "tiny"))
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text)
     return 0
 
 
