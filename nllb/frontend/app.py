@@ -18,7 +18,9 @@ from nllb.frontend.health import Health, InfoResource, LiveResource, ReadyResour
 from nllb.frontend.languages import LanguagesResource
 from nllb.frontend.metrics import MetricsResource
 from nllb.frontend.middleware import RequestContext
+from nllb.frontend import openapi
 from nllb.frontend.observe import RequestLog
+from nllb.frontend.openapi import OpenAPIResource
 from nllb.frontend.translate import TranslateResource
 from nllb.frontend.usage import UsageResource
 from nllb.ipc.state import EngineState
@@ -68,4 +70,5 @@ def create_app(
     app.add_route("/admin/cache", CacheResource(service.cache))
     app.add_route("/admin/cache/stats", CacheStatsResource(service.cache))
     app.add_route("/metrics", MetricsResource(state, breaker, settings.max_queue_size, settings.metrics_auth))
+    app.add_route("/openapi.json", OpenAPIResource(openapi.build(settings, model.languages)))
     return app

@@ -1,0 +1,177 @@
+"""GET /openapi.json: the OpenAPI 3.1 description of every route this app serves.
+
+Built from the settings and the model (limits, language codes), so what it
+publishes is what the server enforces. A test holds it to the app's routes.
+"""
+
+from __future__ import annotations
+
+import falcon
+
+from nllb import __version__
+from nllb.config import QUALITIES, Settings
+from nllb.languages import Languages
+
+_JSON = "application/json"
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str, example: object | None = None) -> dict:
+    content: dict = {"schema": schema}
+    if example is not None:
+        content["example"] = example
+    return {"description": description, "content": {_JSON: content}}
+
+
+def _errors(*statuses: int) -> dict:
+    names = {400: "Malformed body", 401: "Missing, malformed, unknown or revoked token", 403: "Admin token needed",
+             404: "Not found", 409: "Conflict", 413: "Over a size limit", 415: "Not application/json",
+             422: "Invalid field", 429: "Rate limited", 503: "Unavailable; retry after Retry-After", 504: "Timed out"}
+    return {str(s): _json(_ref("Error"), names[s]) for s in statuses}
+
+
+def build(settings: Settings, languages: Languages) -> dict:
+    codes = sorted(lang.code for lang in languages)
+    text_item = {"type": "string", "maxLength": settings.max_text_chars}
+    limits = {"type": "object", "properties": {
+        "requests": {"type": "integer", "minimum": 1}, "window_seconds": {"type": "integer", "minimum": 1}},
+        "required": ["requests", "window_seconds"]}
+    char_limits = {"type": "object", "properties": {
+        "characters": {"type": "integer", "minimum": 1}, "window_seconds": {"type": "integer", "minimum": 1}},
+        "required": ["characters", "window_seconds"]}
+    schemas = {
+        "Language": {"type": "string", "enum": codes, "description": "A FLORES-200 code the model knows."},
+        "TranslateRequest": {
+            "type": "object",
+            "required": ["text", "source_lang", "target_lang"],
+            "properties": {
+                "text": {"oneOf": [text_item, {"type": "array", "items": text_item, "maxItems": settings.max_texts}]},
+                "source_lang": _ref("Language"),
+                "target_lang": _ref("Language"),
+                "quality": {"type": "string", "enum": list(QUALITIES), "default": settings.default_quality,
+                            "description": "fast: beam 1; balanced: beam 4; best: beam 8."},
+            },
+        },
+        "TranslateResponse": {
+            "type": "object",
+            "required": ["translation", "source_lang", "target_lang", "device", "cached", "quality"],
+            "properties": {
+                "translation": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+                "source_lang": {"type": "string"}, "target_lang": {"type": "string"},
+                "device": {"type": "string"}, "cached": {"type": "boolean"},
+                "cached_segments": {"type": "integer"}, "quality": {"type": "string"},
+                "warning": {"type": "string"},
+            },
+        },
+        "Error": {
+            "type": "object",
+            "required": ["error", "message", "request_id"],
+            "properties": {
+                "error": {"type": "string", "description": "A stable machine-readable code."},
+                "message": {"type": "string"}, "request_id": {"type": ["string", "null"]},
+                "field": {"type": "string"}, "suggestion": {"type": "string"}, "limit": {"type": "integer"},
+            },
+        },
+        "TokenCreate": {
+            "type": "object", "required": ["name"],
+            "properties": {"name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"},
+                           "description": {"type": "string", "maxLength": 500},
+                           "rate_limit": limits, "char_limit": char_limits},
+        },
+        "TokenLimits": {"type": "object", "properties": {"rate_limit": limits, "char_limit": char_limits}},
+        "Token": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "name": {"type": "string"}, "description": {"type": "string"},
+            "prefix": {"type": "string"}, "active": {"type": "boolean"},
+            "created_at": {"type": "string"}, "last_used_at": {"type": ["string", "null"]},
+            "limits": {"type": "object"}, "usage": {"type": "object"},
+            "token": {"type": "string", "description": "Only in the answer to its creation."}}},
+        "Object": {"type": "object"},
+    }
+    token_auth = [{"bearer": []}]
+    admin_auth = [{"admin": []}]
+    example_texts = {"text": ["Hello world. How are you?", "Привіт, світе!", "你好，世界。"],
+                     "source_lang": "eng_Latn", "target_lang": "fra_Latn", "quality": "balanced"}
+
+    def get(summary: str, schema: dict, security=None, errors=()) -> dict:
+        op = {"summary": summary, "responses": {"200": _json(schema, "OK"), **_errors(*errors)}}
+        if security:
+            op["security"] = security
+        return op
+
+    def admin(summary: str, schema: dict = _ref("Object"), body: dict | None = None, status: str = "200",
+              errors=(401, 403)) -> dict:
+        op = {"summary": summary, "security": admin_auth,
+              "responses": {status: _json(schema, "OK"), **_errors(*errors)}}
+        if body is not None:
+            op["requestBody"] = {"required": True, "content": {_JSON: {"schema": body}}}
+        return op
+
+    token_id = [{"name": "token_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+    paths = {
+        "/translate": {"post": {
+            "summary": "Translate a text or a list of texts",
+            "security": token_auth,
+            "requestBody": {"required": True, "content": {_JSON: {"schema": _ref("TranslateRequest"),
+                                                                  "example": example_texts}}},
+            "responses": {"200": _json(_ref("TranslateResponse"), "Translated"),
+                          **_errors(400, 401, 413, 415, 422, 429, 503, 504)},
+        }},
+        "/languages": {"get": get("Languages of the loaded model", _ref("Object"))},
+        "/usage": {"get": get("This token's budgets in the current window", _ref("Object"), token_auth, (401,))},
+        "/health": {"get": get("Summary of the service's health", _ref("Object"), errors=(503,))},
+        "/health/live": {"get": get("The worker answers", _ref("Object"))},
+        "/health/ready": {"get": get("Ready to translate", _ref("Object"), errors=(503,))},
+        "/health/info": {"get": get("Versions, device, model and features", _ref("Object"))},
+        "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {
+            "description": "Prometheus text format", "content": {"text/plain": {"schema": {"type": "string"}}}}},
+            **({"security": admin_auth} if settings.metrics_auth == "admin" else {})}},
+        "/openapi.json": {"get": get("This document", _ref("Object"))},
+        "/admin/tokens": {
+            "post": admin("Create a token (shown once)", _ref("Token"), _ref("TokenCreate"), "201", (401, 403, 409, 422)),
+            "get": admin("List tokens", _ref("Object")),
+        },
+        "/admin/tokens/{token_id}": {
+            "parameters": token_id,
+            "get": admin("Show a token", _ref("Token"), errors=(401, 403, 404)),
+            "patch": admin("Set a token's limits", _ref("Token"), _ref("TokenLimits"), errors=(401, 403, 404, 422)),
+            "delete": admin("Deactivate a token", _ref("Token"), errors=(401, 403, 404)),
+        },
+        "/admin/tokens/{token_id}/activate": {
+            "parameters": token_id,
+            "post": admin("Activate a token again", _ref("Token"), errors=(401, 403, 404)),
+        },
+        "/admin/cache": {"delete": admin("Remove this service's cache entries", errors=(401, 403, 404, 503))},
+        "/admin/cache/stats": {"get": admin("Cache keys, memory, hits and misses", errors=(401, 403, 404, 503))},
+        "/admin/circuit-breaker/status": {"get": admin("Circuit breaker state")},
+        "/admin/circuit-breaker/test": {"post": admin("Record simulated device failures", body={
+            "type": "object", "properties": {"failures": {"type": "integer", "minimum": 1, "maximum": 1000}}})},
+        "/admin/circuit-breaker/reset": {"post": admin("Close the circuit breaker")},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "nllb", "version": __version__,
+            "description": "NLLB-200 translation. Limits: "
+                           f"{settings.max_texts} texts per request, {settings.max_text_chars} characters per text, "
+                           f"{settings.max_body_bytes} bytes per body.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "An API token (nllb_…)."},
+                "admin": {"type": "http", "scheme": "bearer", "description": "The admin token."},
+            },
+        },
+    }
+
+
+class OpenAPIResource:
+    def __init__(self, spec: dict):
+        self.spec = spec
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.media = self.spec
