@@ -19,6 +19,10 @@ worker_class = "gthread" if _settings.threads > 1 else "sync"
 timeout = _settings.timeout_seconds
 graceful_timeout = _settings.graceful_timeout_seconds
 keepalive = 5
+# Request line and header limits (gunicorn answers over-long ones itself, before nllb sees them).
+limit_request_line = 8190
+limit_request_fields = 64
+limit_request_field_size = 8190
 loglevel = _settings.log_level
 logconfig_dict = logs.gunicorn_logconfig(_settings)
 accesslog = None

@@ -169,3 +169,9 @@ def test_unknown_route_and_method_are_json(server):
     assert error_of(server.get("/nope"), 404)["error"] == "not_found"
     authorized = {"Authorization": f"Bearer {server.token}"}
     assert error_of(server.get("/translate", headers=authorized), 405)["error"] == "method_not_allowed"
+
+
+def test_control_characters_are_removed_and_line_breaks_kept(server):
+    dirty = server.translate("Hel\x00lo\x07 wor\x1bld.\n\nBye.", quality="fast").json["translation"]
+    clean = server.translate("Hello world.\n\nBye.", quality="fast").json["translation"]
+    assert dirty == clean and "\n\n" in dirty

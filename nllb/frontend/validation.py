@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import falcon
 import ujson
@@ -10,6 +11,12 @@ import ujson
 from nllb.config import QUALITIES, Settings
 from nllb.frontend.errors import APIError
 from nllb.languages import Languages
+
+
+# Control characters are removed from texts before anything else sees them:
+# NUL, BEL, ESC and the like, C1 controls and DEL. Tab, the line breaks that
+# segmentation keeps (\n, \r, \v, \f, \x1c-\x1e, \x85) stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,6 +89,7 @@ def parse_translate(body: object, settings: Settings, languages: Languages) -> T
             item.encode("utf-8")
         except UnicodeEncodeError:
             raise APIError(400, "invalid_text", f"`{field}` contains a lone surrogate escape.", field=field) from None
+    texts = [_CONTROL.sub("", item) for item in texts]
     quality = body.get("quality", settings.default_quality)
     if quality not in QUALITIES:
         raise _invalid("quality", f"`quality` must be one of {', '.join(QUALITIES)}.")
