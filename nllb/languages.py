@@ -53,7 +53,7 @@ class Languages:
         }
 
     def __contains__(self, code: object) -> bool:
-        return code in self._by_code
+        return isinstance(code, str) and code in self._by_code
 
     def __len__(self) -> int:
         return len(self._by_code)

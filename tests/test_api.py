@@ -110,6 +110,8 @@ def test_wrong_content_type_is_415(server):
     ({"text": 5, "source_lang": "eng_Latn", "target_lang": "fra_Latn"}, "text"),
     ({"text": ["ok", 5], "source_lang": "eng_Latn", "target_lang": "fra_Latn"}, "text[1]"),
     ({"text": "hi", "target_lang": "fra_Latn"}, "source_lang"),
+    ({"text": "hi", "source_lang": "eng_Latn", "target_lang": {}}, "target_lang"),
+    ({"text": "hi", "source_lang": ["eng_Latn"], "target_lang": "fra_Latn"}, "source_lang"),
     ({"text": "hi", "source_lang": "eng_Latn", "target_lang": "fra_Latn", "quality": "perfect"}, "quality"),
     ([1, 2], "body"),
 ])

@@ -103,6 +103,8 @@ def build(settings: Settings, languages: Languages) -> dict:
 
     def admin(summary: str, schema: dict = _ref("Object"), body: dict | None = None, status: str = "200",
               errors=(401, 403)) -> dict:
+        if body is not None:  # a body can also be malformed, too large or not JSON
+            errors = tuple(sorted(set(errors) | {400, 413, 415, 422}))
         op = {"summary": summary, "security": admin_auth,
               "responses": {status: _json(schema, "OK"), **_errors(*errors)}}
         if body is not None:

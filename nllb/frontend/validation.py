@@ -106,13 +106,14 @@ def _language(body: dict, field: str, languages: Languages) -> str:
     code = body.get(field)
     if code is None:
         raise _invalid(field, f"`{field}` is required: a FLORES-200 code such as eng_Latn.")
+    if not isinstance(code, str):
+        raise _invalid(field, f"`{field}` must be a string: a FLORES-200 code such as eng_Latn.")
     if code in languages:
         return code
     suggestion = languages.suggest(code)
     hint = f" Did you mean {suggestion}?" if suggestion else " GET /languages lists the codes."
-    shown = code[:32] if isinstance(code, str) else type(code).__name__
     raise APIError(
-        422, "unsupported_language", f"`{field}` {shown!r} is not a language of this model.{hint}",
+        422, "unsupported_language", f"`{field}` {code[:32]!r} is not a language of this model.{hint}",
         field=field, **({"suggestion": suggestion} if suggestion else {}),
     )
 
