@@ -6,7 +6,6 @@ import argparse
 import os
 import sys
 
-
 MODELS = ("nllb-200-distilled-600M", "nllb-200-distilled-1.3B", "nllb-200-3.3B")
 QUANTIZATIONS = ("float16", "int8_float16", "int8", "bfloat16", "float32")
 

@@ -1,7 +1,7 @@
 import pytest
+from support import RedisServer, Server
 
 from nllb.synthetic import write_model
-from support import RedisServer, Server
 
 
 @pytest.fixture(scope="session")

@@ -6,10 +6,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis as redis_client
-
-from nllb.synthetic import write_model
 from support import RedisServer, Server
 from test_observability import scrape, value
+
+from nllb.synthetic import write_model
 
 
 def device_segments(srv) -> float:

@@ -6,7 +6,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
 
 CONF = Path(__file__).resolve().parent.parent / "conf"

@@ -5,10 +5,8 @@ import os
 import signal
 import time
 
-import pytest
 import redis as redis_client
 from prometheus_client.parser import text_string_to_metric_families
-
 from support import ADMIN_TOKEN, RedisServer
 from test_processes import wait_for
 

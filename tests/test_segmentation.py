@@ -1,7 +1,8 @@
 """Text is split into lines and sentences and put back with every separator intact."""
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from nllb.segmentation import segment
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 import redis
 
 from nllb.access.tokens import (
-    Limits, TokenError, TokenRecord, check_description, check_name, display_prefix, new_token, now, token_hash,
+    Limits,
+    TokenError,
+    TokenRecord,
+    check_description,
+    check_name,
+    display_prefix,
+    new_token,
+    now,
+    token_hash,
 )
 
 PREFIX = "nllb:tokens:"

@@ -8,7 +8,15 @@ import threading
 from pathlib import Path
 
 from nllb.access.tokens import (
-    Limits, TokenError, TokenRecord, check_description, check_name, display_prefix, new_token, now, token_hash,
+    Limits,
+    TokenError,
+    TokenRecord,
+    check_description,
+    check_name,
+    display_prefix,
+    new_token,
+    now,
+    token_hash,
 )
 
 # Each entry moves the schema one version up; user_version records where a file is.

@@ -9,16 +9,26 @@ import ujson
 from nllb.access.gate import AccessGate
 from nllb.config import Settings
 from nllb.engine.breaker import CircuitBreaker
-from nllb.frontend.cache import CacheResource, CacheStatsResource
-from nllb.frontend.breaker import BreakerResetResource, BreakerStatusResource, BreakerTestResource
+from nllb.frontend import openapi
 from nllb.frontend.admin import TokenActivationResource, TokenResource, TokensResource
 from nllb.frontend.auth import Authentication
+from nllb.frontend.breaker import (
+    BreakerResetResource,
+    BreakerStatusResource,
+    BreakerTestResource,
+)
+from nllb.frontend.cache import CacheResource, CacheStatsResource
 from nllb.frontend.errors import handle_unexpected, serialize_error
-from nllb.frontend.health import Health, InfoResource, LiveResource, ReadyResource, SummaryResource
+from nllb.frontend.health import (
+    Health,
+    InfoResource,
+    LiveResource,
+    ReadyResource,
+    SummaryResource,
+)
 from nllb.frontend.languages import LanguagesResource
 from nllb.frontend.metrics import MetricsResource
 from nllb.frontend.middleware import RequestContext
-from nllb.frontend import openapi
 from nllb.frontend.observe import RequestLog
 from nllb.frontend.openapi import OpenAPIResource
 from nllb.frontend.translate import TranslateResource

@@ -16,7 +16,12 @@ from nllb.frontend.auth import charge
 from nllb.frontend.errors import APIError
 from nllb.frontend.validation import TranslateRequest, parse_translate, read_json
 from nllb.ipc.client import (
-    CircuitOpen, ClientGone, DeadlineExceeded, EngineUnavailable, Overloaded, TranslationFailed,
+    CircuitOpen,
+    ClientGone,
+    DeadlineExceeded,
+    EngineUnavailable,
+    Overloaded,
+    TranslationFailed,
 )
 from nllb.ipc.slots import SlotStatus
 from nllb.ipc.state import EngineState

@@ -12,7 +12,6 @@ from nllb.config import QUALITIES, Settings
 from nllb.frontend.errors import APIError
 from nllb.languages import Languages
 
-
 # Control characters are removed from texts before anything else sees them:
 # NUL, BEL, ESC and the like, C1 controls and DEL. Tab, the line breaks that
 # segmentation keeps (\n, \r, \v, \f, \x1c-\x1e, \x85) stay.
