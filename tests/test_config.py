@@ -42,3 +42,18 @@ def test_bad_values_name_the_variable_and_what_it_accepts(name, value, message):
 def test_fewer_worker_slots_than_workers_is_refused():
     with pytest.raises(ConfigError, match="WORKER_SLOTS=2 is fewer than WORKERS=4"):
         Settings.from_env({"WORKERS": "4", "WORKER_SLOTS": "2"})
+
+
+def test_every_setting_is_read_from_a_variable():
+    import dataclasses
+
+    from nllb.config import _VARIABLES
+
+    assert {f.name for f in dataclasses.fields(Settings)} == set(_VARIABLES)
+
+
+def test_secrets_are_not_shown_in_errors_or_reprs():
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({"REDIS_URL": "http://user:hunter2@host"})
+    assert "hunter2" not in str(caught.value)
+    assert "s3cret-admin" not in repr(Settings.from_env({"ADMIN_TOKEN": "s3cret-admin-token-value-long"}))
