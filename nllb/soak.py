@@ -37,6 +37,8 @@ def _process_table(master: int) -> dict[str, dict]:
             fds = len(os.listdir(entry / "fd"))
         except (OSError, IndexError, ValueError):
             continue
+        if not rss:  # a zombie, already gone
+            continue
         role = "master" if int(entry.name) == master else title.split(" ")[1] if title.startswith("nllb:") else title
         table[f"{role}:{entry.name}"] = {"role": role, "rss": rss, "fds": fds}
     return table
@@ -110,7 +112,10 @@ def run(minutes: float, warmup_minutes: float, clients: int, model: Path) -> dic
     shm_after = set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
     warm = [s for s in samples if s["t"] >= warmup_minutes * 60]
     report = {}
-    for name in warm[0]["processes"]:
+    # Processes present from the end of the warm-up to the end; any other was replaced meanwhile.
+    lasting = set(warm[0]["processes"]) & set(warm[-1]["processes"])
+    replaced = sorted(set().union(*(s["processes"] for s in warm)) - lasting)
+    for name in sorted(lasting):
         series = [s["processes"][name] for s in warm if name in s["processes"]]
         rss = [p["rss"] for p in series]
         fds = [p["fds"] for p in series]
@@ -120,4 +125,5 @@ def run(minutes: float, warmup_minutes: float, clients: int, model: Path) -> dic
             "fds_max": max(fds), "samples": len(series),
         }
     return {"minutes": minutes, "warmup_minutes": warmup_minutes, "clients": clients, "responses": counts,
-            "processes": report, "shm_new_entries": sorted(shm_after - shm_before)}
+            "processes": report, "replaced_processes": replaced, "shm_new_entries": sorted(shm_after - shm_before),
+            "samples": samples}
