@@ -74,7 +74,7 @@ COPY --from=ct2 /wheels /wheels
 COPY --from=ct2 /opt /opt
 COPY pyproject.toml README.md /src/nllb/
 COPY nllb /src/nllb/nllb
-RUN python3 -m pip install --no-cache-dir /wheels/ctranslate2-*.whl /src/nllb && rm -rf /wheels /src/nllb
+RUN python3 -m pip install --no-cache-dir /wheels/ctranslate2-*.whl "/src/nllb[docs]" && rm -rf /wheels /src/nllb
 # RDNA2 cards crash with hipMallocAsync (CT2_CUDA_ALLOCATOR); the caching allocator is harmless elsewhere.
 ENV LD_LIBRARY_PATH=/opt/ctranslate2/lib:/opt/rocm/lib:/opt/rocm/lib/llvm/lib \
     CT2_CUDA_ALLOCATOR=cub_caching \
@@ -97,7 +97,7 @@ RUN apt-get update \
  && groupadd --system --gid 10001 nllb && useradd --system --uid 10001 --gid nllb --home-dir /var/lib/nllb nllb
 COPY pyproject.toml README.md /src/nllb/
 COPY nllb /src/nllb/nllb
-RUN python3 -m pip install --no-cache-dir /src/nllb && rm -rf /src/nllb
+RUN python3 -m pip install --no-cache-dir "/src/nllb[docs]" && rm -rf /src/nllb
 ENV HOST=0.0.0.0 PORT=8000 DATA_DIR=/var/lib/nllb MODEL_PATH=/models/nllb \
     PROMETHEUS_MULTIPROC_DIR=/run/nllb/metrics
 RUN mkdir -p /var/lib/nllb /models /run/nllb && chown nllb:nllb /var/lib/nllb /run/nllb
@@ -113,7 +113,7 @@ FROM python:3.12-slim AS cpu
 RUN groupadd --system --gid 10001 nllb && useradd --system --uid 10001 --gid nllb --home-dir /var/lib/nllb nllb
 COPY pyproject.toml README.md /src/nllb/
 COPY nllb /src/nllb/nllb
-RUN python3 -m pip install --no-cache-dir /src/nllb && rm -rf /src/nllb
+RUN python3 -m pip install --no-cache-dir "/src/nllb[docs]" && rm -rf /src/nllb
 ENV HOST=0.0.0.0 PORT=8000 DATA_DIR=/var/lib/nllb DEVICE=cpu \
     PROMETHEUS_MULTIPROC_DIR=/run/nllb/metrics
 RUN mkdir -p /var/lib/nllb /models /run/nllb && chown nllb:nllb /var/lib/nllb /run/nllb

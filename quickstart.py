@@ -2,8 +2,8 @@
 """Set up nllb in ./.venv and run it: `python3 quickstart.py serve` or `python3 quickstart.py test`.
 
 Needs nothing but Python 3.10+ (and, for the tests, redis-server, promtool,
-nginx, docker-compose and systemd-analyze, which are installed with apt-get
-when missing and run as root). The virtual environment
+nginx, docker-compose, systemd-analyze and chromium, which are installed with
+apt-get when missing and run as root). The virtual environment
 is (re)installed when pyproject.toml changes; extra arguments go to
 `nllb serve` or to pytest.
 """
@@ -29,9 +29,9 @@ def ensure_environment() -> None:
     if not (BIN / "python").exists():
         print("quickstart: creating .venv", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    print("quickstart: installing nllb and its test dependencies into .venv", flush=True)
+    print("quickstart: installing nllb, its docs pages and its test dependencies into .venv", flush=True)
     pip = [str(BIN / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    subprocess.run(pip + ["-e", f"{ROOT}[test]"], check=True)
+    subprocess.run(pip + ["-e", f"{ROOT}[docs,test]"], check=True)
     stamp.write_text(wanted)
 
 
@@ -42,6 +42,7 @@ TEST_PROGRAMS = {
     "nginx": "nginx",
     "docker-compose": "docker-compose",
     "systemd-analyze": "systemd",
+    "chromium": "chromium",
 }
 
 

@@ -9,7 +9,7 @@ import ujson
 from nllb.access.gate import AccessGate
 from nllb.config import Settings
 from nllb.engine.breaker import CircuitBreaker
-from nllb.frontend import openapi
+from nllb.frontend import docs, openapi
 from nllb.frontend.admin import TokenActivationResource, TokenResource, TokensResource
 from nllb.frontend.auth import Authentication
 from nllb.frontend.breaker import (
@@ -33,6 +33,7 @@ from nllb.frontend.observe import RequestLog
 from nllb.frontend.openapi import OpenAPIResource
 from nllb.frontend.translate import TranslateResource
 from nllb.frontend.usage import UsageResource
+from nllb.frontend.validation import RequestSchema
 from nllb.ipc.state import EngineState
 from nllb.modeldir import ModelDirectory
 from nllb.translation import TranslationService
@@ -64,7 +65,9 @@ def create_app(
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = json_handler
     app.set_error_serializer(serialize_error)
     app.add_error_handler(Exception, handle_unexpected)
-    app.add_route("/translate", TranslateResource(settings, service, state, gate))
+    spec = openapi.build(settings, model.languages)
+    app.add_route("/translate", TranslateResource(settings, service, state, gate,
+                                                  RequestSchema(spec, "TranslateRequest")))
     app.add_route("/usage", UsageResource(gate))
     app.add_route("/admin/tokens", TokensResource(settings, gate.store))
     app.add_route("/admin/tokens/{token_id}", TokenResource(gate.store))
@@ -80,5 +83,9 @@ def create_app(
     app.add_route("/admin/cache", CacheResource(service.cache))
     app.add_route("/admin/cache/stats", CacheStatsResource(service.cache))
     app.add_route("/metrics", MetricsResource(state, breaker, settings.max_queue_size, settings.metrics_auth))
-    app.add_route("/openapi.json", OpenAPIResource(openapi.build(settings, model.languages)))
+    app.add_route("/openapi.json", OpenAPIResource(spec))
+    assets = docs.asset_root()
+    app.add_route("/docs", docs.SwaggerResource(assets))
+    app.add_route("/redoc", docs.RedocResource(assets))
+    app.add_route("/docs/assets/{name}", docs.AssetResource(assets))
     return app

@@ -33,6 +33,11 @@ def _errors(*statuses: int) -> dict:
     return {str(s): _json(_ref("Error"), names[s]) for s in statuses}
 
 
+def _page(summary: str) -> dict:
+    return {"summary": summary, "responses": {
+        "200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}, **_errors(404)}}
+
+
 def build(settings: Settings, languages: Languages) -> dict:
     codes = sorted(lang.code for lang in languages)
     text_item = {"type": "string", "maxLength": settings.max_text_chars}
@@ -131,6 +136,14 @@ def build(settings: Settings, languages: Languages) -> dict:
             "description": "Prometheus text format", "content": {"text/plain": {"schema": {"type": "string"}}}}},
             **({"security": admin_auth} if settings.metrics_auth == "admin" else {})}},
         "/openapi.json": {"get": get("This document", _ref("Object"))},
+        "/docs": {"get": _page("Swagger UI for this document")},
+        "/redoc": {"get": _page("ReDoc for this document")},
+        "/docs/assets/{name}": {"get": {
+            "summary": "The documentation pages' scripts and styles",
+            "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "The file", "content": {"*/*": {"schema": {"type": "string"}}}},
+                          **_errors(404)},
+        }},
         "/admin/tokens": {
             "post": admin("Create a token (shown once)", _ref("Token"), _ref("TokenCreate"), "201", (401, 403, 409, 422)),
             "get": admin("List tokens", _ref("Object")),

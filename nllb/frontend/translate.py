@@ -14,7 +14,12 @@ from nllb.access.gate import AccessGate
 from nllb.config import Settings
 from nllb.frontend.auth import charge
 from nllb.frontend.errors import APIError
-from nllb.frontend.validation import TranslateRequest, parse_translate, read_json
+from nllb.frontend.validation import (
+    RequestSchema,
+    TranslateRequest,
+    parse_translate,
+    read_json,
+)
 from nllb.ipc.client import (
     CircuitOpen,
     ClientGone,
@@ -64,8 +69,10 @@ class TranslationRecord:
 class TranslateResource:
     auth = "token"
 
-    def __init__(self, settings: Settings, service: TranslationService, state: EngineState, gate: AccessGate):
+    def __init__(self, settings: Settings, service: TranslationService, state: EngineState, gate: AccessGate,
+                 schema: RequestSchema):
         self.settings = settings
+        self.schema = schema
         self.gate = gate
         self.service = service
         self.state = state
@@ -73,7 +80,8 @@ class TranslateResource:
         self.warning = SYNTHETIC_WARNING if service.model.synthetic else None
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        request = parse_translate(read_json(req, self.settings.max_body_bytes), self.settings, self.languages)
+        body = read_json(req, self.settings.max_body_bytes)
+        request = parse_translate(body, self.schema, self.settings, self.languages)
         characters = sum(len(text) for text in request.texts)
         record = req.context.translation = TranslationRecord(request, characters)
         charge(self.gate, req, resp, characters)

@@ -6,6 +6,8 @@ import dataclasses
 import re
 
 import falcon
+import fastjsonschema
+import jsonschema
 import ujson
 
 from nllb.config import QUALITIES, Settings
@@ -58,63 +60,81 @@ def _read_at_most(stream, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def parse_translate(body: object, settings: Settings, languages: Languages) -> TranslateRequest:
-    if not isinstance(body, dict):
-        raise _invalid("body", "The body must be a JSON object.")
-    text = body.get("text")
-    if isinstance(text, str):
-        texts, as_list = [text], False
-    elif isinstance(text, list):
-        texts, as_list = text, True
-    elif "text" not in body:
-        raise _invalid("text", "`text` is required: a string or a list of strings.")
-    else:
-        raise _invalid("text", "`text` must be a string or a list of strings.")
-    if len(texts) > settings.max_texts:
-        raise APIError(
-            413, "too_many_texts", f"At most {settings.max_texts} texts per request; got {len(texts)}.",
-            field="text", limit=settings.max_texts,
-        )
+class RequestSchema:
+    """One request schema of the published OpenAPI document, compiled once.
+
+    fastjsonschema compiles it to Python code, so a valid body costs a few
+    microseconds; only a body it rejects goes through jsonschema, whose errors
+    name the offending field, also inside `oneOf`.
+    """
+
+    def __init__(self, spec: dict, name: str):
+        root = {"$ref": f"#/components/schemas/{name}", "components": spec["components"]}
+        self._accepts = fastjsonschema.compile(root)
+        self._explains = jsonschema.Draft202012Validator(root)
+
+    def first_error(self, body: object) -> jsonschema.ValidationError | None:
+        try:
+            self._accepts(body)
+            return None
+        except fastjsonschema.JsonSchemaValueException:
+            return jsonschema.exceptions.best_match(self._explains.iter_errors(body))
+
+
+def parse_translate(body: object, schema: RequestSchema, settings: Settings, languages: Languages) -> TranslateRequest:
+    """Check a /translate body against the published schema, then what a schema cannot say."""
+    error = schema.first_error(body)
+    if error is not None:
+        raise _schema_error(error, body, settings, languages)
+    as_list = isinstance(body["text"], list)
+    texts = body["text"] if as_list else [body["text"]]
     for i, item in enumerate(texts):
-        field = f"text[{i}]" if as_list else "text"
-        if not isinstance(item, str):
-            raise _invalid(field, f"`{field}` must be a string.")
-        if len(item) > settings.max_text_chars:
-            raise APIError(
-                413, "text_too_long", f"`{field}` has {len(item)} characters; the limit is {settings.max_text_chars}.",
-                field=field, limit=settings.max_text_chars,
-            )
         try:
             item.encode("utf-8")
         except UnicodeEncodeError:
+            field = f"text[{i}]" if as_list else "text"
             raise APIError(400, "invalid_text", f"`{field}` contains a lone surrogate escape.", field=field) from None
-    texts = [_CONTROL.sub("", item) for item in texts]
-    quality = body.get("quality", settings.default_quality)
-    if quality not in QUALITIES:
-        raise _invalid("quality", f"`quality` must be one of {', '.join(QUALITIES)}.")
     return TranslateRequest(
-        texts=texts,
+        texts=[_CONTROL.sub("", item) for item in texts],
         as_list=as_list,
-        source_lang=_language(body, "source_lang", languages),
-        target_lang=_language(body, "target_lang", languages),
-        quality=quality,
+        source_lang=body["source_lang"],
+        target_lang=body["target_lang"],
+        quality=body.get("quality", settings.default_quality),
     )
 
 
-def _language(body: dict, field: str, languages: Languages) -> str:
-    code = body.get(field)
-    if code is None:
-        raise _invalid(field, f"`{field}` is required: a FLORES-200 code such as eng_Latn.")
-    if not isinstance(code, str):
-        raise _invalid(field, f"`{field}` must be a string: a FLORES-200 code such as eng_Latn.")
-    if code in languages:
-        return code
-    suggestion = languages.suggest(code)
-    hint = f" Did you mean {suggestion}?" if suggestion else " GET /languages lists the codes."
-    raise APIError(
-        422, "unsupported_language", f"`{field}` {code[:32]!r} is not a language of this model.{hint}",
-        field=field, **({"suggestion": suggestion} if suggestion else {}),
-    )
+def _schema_error(error: jsonschema.ValidationError, body: object, settings: Settings,
+                  languages: Languages) -> APIError:
+    """The schema's verdict as the client's error: the offending field, a stable code, what to do."""
+    path = list(error.absolute_path)
+    if not path:
+        if error.validator == "required" and isinstance(body, dict):
+            missing = next(name for name in ("text", "source_lang", "target_lang") if name not in body)
+            what = "a string or a list of strings" if missing == "text" else "a FLORES-200 code such as eng_Latn"
+            return _invalid(missing, f"`{missing}` is required: {what}.")
+        return _invalid("body", "The body must be a JSON object.")
+    name = path[0]
+    field = name + "".join(f"[{p}]" for p in path[1:] if isinstance(p, int))
+    value = error.instance
+    if name == "text":
+        if error.validator == "maxItems":
+            return APIError(413, "too_many_texts", f"At most {settings.max_texts} texts per request; got {len(value)}.",
+                            field="text", limit=settings.max_texts)
+        if error.validator == "maxLength":
+            return APIError(413, "text_too_long",
+                            f"`{field}` has {len(value)} characters; the limit is {settings.max_text_chars}.",
+                            field=field, limit=settings.max_text_chars)
+        return _invalid(field, f"`{field}` must be a string" + ("." if len(path) > 1 else " or a list of strings."))
+    if name in ("source_lang", "target_lang"):
+        if not isinstance(value, str):
+            return _invalid(name, f"`{name}` must be a string: a FLORES-200 code such as eng_Latn.")
+        suggestion = languages.suggest(value)
+        hint = f" Did you mean {suggestion}?" if suggestion else " GET /languages lists the codes."
+        return APIError(422, "unsupported_language", f"`{name}` {value[:32]!r} is not a language of this model.{hint}",
+                        field=name, **({"suggestion": suggestion} if suggestion else {}))
+    if name == "quality":
+        return _invalid("quality", f"`quality` must be one of {', '.join(QUALITIES)}.")
+    return _invalid(field, error.message[:200])
 
 
 def _invalid(field: str, message: str) -> APIError:
