@@ -92,8 +92,13 @@ def lend_slot(server, worker) -> None:
 
 def enter_worker(server, worker) -> None:
     """post_fork: in the new worker."""
+    import gunicorn.util
+
+    from nllb.frontend.errors import write_gunicorn_error
+
     setproctitle.setproctitle("nllb: worker")
     _runtime.worker_slot = worker.nllb_slot
+    gunicorn.util.write_error = write_gunicorn_error
 
 
 def reclaim_slot(server, worker) -> None:

@@ -176,3 +176,13 @@ def test_control_characters_are_removed_and_line_breaks_kept(server):
     dirty = server.translate("Hel\x00lo\x07 wor\x1bld.\n\nBye.", quality="fast").json["translation"]
     clean = server.translate("Hello world.\n\nBye.", quality="fast").json["translation"]
     assert dirty == clean and "\n\n" in dirty
+
+
+def test_requests_gunicorn_refuses_before_the_app_get_json_errors_too(server):
+    long_header = f"GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: {'a' * 9000}\r\nConnection: close\r\n\r\n"
+    resp = send_raw(server.port, long_header.encode(), b"")
+    assert resp.status == 431 and resp.headers["content-type"] == "application/json"
+    assert resp.json["error"] == "headers_too_large" and len(resp.json["message"]) < 200
+    long_line = f"GET /health/live?{'q' * 9000} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    resp = send_raw(server.port, long_line.encode(), b"")
+    assert resp.status == 414 and resp.json["error"] == "uri_too_long"

@@ -29,6 +29,28 @@ _CODES_BY_STATUS = {
 }
 
 
+_GUNICORN_CODES = {400: "bad_request", 403: "forbidden", 414: "uri_too_long", 417: "expectation_failed",
+                   431: "headers_too_large", 500: "internal_error", 501: "not_implemented"}
+
+
+def write_gunicorn_error(sock, status: int, reason: str, message: str) -> None:
+    """gunicorn's answer to a request it could not parse (line or headers too long, malformed), in JSON.
+
+    Installed over gunicorn.util.write_error in each worker: gunicorn answers
+    these before the app sees the request, with an HTML page by default.
+    """
+    import gunicorn.util
+
+    body = ujson.dumps({
+        "error": _GUNICORN_CODES.get(status, "bad_request"),
+        "message": f"{reason}: {message[:100]}",
+        "request_id": None,
+    }, ensure_ascii=False).encode()
+    head = (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1")
+    gunicorn.util.write_nonblock(sock, head + body)
+
+
 class APIError(falcon.HTTPError):
     """An error a client can act on: `code` is stable, `message` is for people."""
 
