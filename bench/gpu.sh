@@ -1,17 +1,14 @@
 #!/usr/bin/env bash
 # The GPU benchmark matrix of docs/PERFORMANCE.md, on the machine it runs on.
-#   bench/gpu.sh OUT_DIR part1|part2|all
-# part1: the 600M shape: float16 greedy in full, the same without the refill
-#        wait, beam 4 and int8_float16 at 1 and 256 in flight.
-# part2: two GPUs (DEVICE_INDEX=0,1) at 512 in flight, two replicas on one GPU
-#        (INTER_THREADS=2), and the 1.3B and 3.3B shapes.
+#   bench/gpu.sh OUT_DIR
+# The 600M shape (float16 greedy in full, two GPUs at 512 in flight, beam 4,
+# no refill wait) then the 1.3B and 3.3B shapes; what finishes is kept.
 set -euo pipefail
 out=$1
-part=$2
 models=${NLLB_BENCH_MODELS:-/tmp/nllb-models}
 mkdir -p "$out" "$models"
 serve=(--workers 16 --threads 32 --clients 8)
-short=(--duration 6 --lone-requests 10)
+short=(--duration 5 --lone-requests 8)
 
 synth() { [ -f "$models/$1/model.bin" ] || python3 -m nllb model synth --size "$1" "$models/$1" >&2; }
 bench() {
@@ -22,41 +19,17 @@ bench() {
 }
 
 synth 600M
-if [ "$part" = all ]; then
-  # Everything once, shortest first where a lease is short; what finishes is kept.
-  short=(--duration 5 --lone-requests 8)
-  bench 600M-f16-greedy --model "$models/600M" "${serve[@]}" --quality fast "${short[@]}" \
-    --concurrency 1,64,256,512 --texts-per-request 8 --texts-concurrency 32,64 --set COMPUTE_TYPE=float16
-  bench 600M-f16-greedy-2gpu --model "$models/600M" "${serve[@]}" --quality fast "${short[@]}" \
-    --concurrency 512 --set COMPUTE_TYPE=float16 --set DEVICE_INDEX=0,1
-  bench 600M-f16-beam4 --model "$models/600M" "${serve[@]}" --quality balanced "${short[@]}" \
-    --concurrency 1,256 --set COMPUTE_TYPE=float16
-  bench 600M-f16-greedy-nowait --model "$models/600M" "${serve[@]}" --quality fast "${short[@]}" \
-    --concurrency 256 --set COMPUTE_TYPE=float16 --set BATCH_TIMEOUT_MS=0
-  synth 1.3B
-  bench 1.3B-f16-greedy --model "$models/1.3B" "${serve[@]}" --quality fast "${short[@]}" \
-    --concurrency 1,256 --set COMPUTE_TYPE=float16
-  synth 3.3B
-  bench 3.3B-f16-greedy --model "$models/3.3B" "${serve[@]}" --quality fast "${short[@]}" \
-    --concurrency 1,256 --set COMPUTE_TYPE=float16
-elif [ "$part" = part1 ]; then
-  bench 600M-f16-greedy --model "$models/600M" "${serve[@]}" --quality fast --duration 8 --lone-requests 20 \
-    --concurrency 1,16,64,256,512 --texts-per-request 8 --texts-concurrency 2,8,32,64 --set COMPUTE_TYPE=float16
-  bench 600M-f16-greedy-nowait --model "$models/600M" "${serve[@]}" --quality fast "${short[@]}" \
-    --concurrency 256 --set COMPUTE_TYPE=float16 --set BATCH_TIMEOUT_MS=0
-  bench 600M-f16-beam4 --model "$models/600M" "${serve[@]}" --quality balanced "${short[@]}" \
-    --concurrency 1,256 --set COMPUTE_TYPE=float16
-  bench 600M-int8f16-greedy --model "$models/600M" "${serve[@]}" --quality fast "${short[@]}" \
-    --concurrency 1,256 --set COMPUTE_TYPE=int8_float16
-else
-  bench 600M-f16-greedy-2gpu --model "$models/600M" "${serve[@]}" --quality fast "${short[@]}" \
-    --concurrency 512 --set COMPUTE_TYPE=float16 --set DEVICE_INDEX=0,1
-  bench 600M-f16-greedy-inter2 --model "$models/600M" "${serve[@]}" --quality fast "${short[@]}" \
-    --concurrency 256 --set COMPUTE_TYPE=float16 --set INTER_THREADS=2
-  synth 1.3B
-  bench 1.3B-f16-greedy --model "$models/1.3B" "${serve[@]}" --quality fast "${short[@]}" \
-    --concurrency 1,256 --set COMPUTE_TYPE=float16
-  synth 3.3B
-  bench 3.3B-f16-greedy --model "$models/3.3B" "${serve[@]}" --quality fast "${short[@]}" \
-    --concurrency 1,256 --set COMPUTE_TYPE=float16
-fi
+bench 600M-f16-greedy --model "$models/600M" "${serve[@]}" --quality fast "${short[@]}" \
+  --concurrency 1,64,256,512 --texts-per-request 8 --texts-concurrency 32,64 --set COMPUTE_TYPE=float16
+bench 600M-f16-greedy-2gpu --model "$models/600M" "${serve[@]}" --quality fast "${short[@]}" \
+  --concurrency 512 --set COMPUTE_TYPE=float16 --set DEVICE_INDEX=0,1
+bench 600M-f16-beam4 --model "$models/600M" "${serve[@]}" --quality balanced "${short[@]}" \
+  --concurrency 1,256 --set COMPUTE_TYPE=float16
+bench 600M-f16-greedy-nowait --model "$models/600M" "${serve[@]}" --quality fast "${short[@]}" \
+  --concurrency 256 --set COMPUTE_TYPE=float16 --set BATCH_TIMEOUT_MS=0
+synth 1.3B
+bench 1.3B-f16-greedy --model "$models/1.3B" "${serve[@]}" --quality fast "${short[@]}" \
+  --concurrency 1,256 --set COMPUTE_TYPE=float16
+synth 3.3B
+bench 3.3B-f16-greedy --model "$models/3.3B" "${serve[@]}" --quality fast "${short[@]}" \
+  --concurrency 1,256 --set COMPUTE_TYPE=float16

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -32,17 +33,11 @@ def _info(path: str) -> int:
 
 
 def _convert(source: str, out: Path, quantization: str) -> int:
-    try:
-        from ctranslate2.converters import TransformersConverter
-    except ImportError:
+    if not all(importlib.util.find_spec(name) for name in ("transformers", "torch")):
         print(f"nllb: {_EXTRA}", file=sys.stderr)
         return 2
-    try:
-        import torch  # noqa: F401
-        import transformers  # noqa: F401
-    except ImportError:
-        print(f"nllb: {_EXTRA}", file=sys.stderr)
-        return 2
+    from ctranslate2.converters import TransformersConverter
+
     converter = TransformersConverter(source, copy_files=[SENTENCEPIECE_NAMES[0]])
     converter.convert(str(out), quantization=quantization, force=True)
     directory = ModelDirectory.open(out)
@@ -52,12 +47,12 @@ def _convert(source: str, out: Path, quantization: str) -> int:
 
 
 def _download(name: str, quantization: str, root: Path) -> int:
-    try:
-        from huggingface_hub import snapshot_download
-        from huggingface_hub.errors import LocalEntryNotFoundError
-    except ImportError:
+    if not importlib.util.find_spec("huggingface_hub"):
         print(f"nllb: {_EXTRA}", file=sys.stderr)
         return 2
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
     try:
         # huggingface_hub shows a progress bar per file.
         source = snapshot_download(f"facebook/{name}", allow_patterns=["*.json", "*.bin", "*.safetensors", "*.model"])
