@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import platform
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -232,13 +233,36 @@ def drive(port: int, concurrency: int, duration: float, clients: int, bodies: li
     }
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_redis(directory: Path) -> tuple[subprocess.Popen, str]:
+    """A private redis-server without persistence on a free port, once it accepts connections."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise SystemExit("this benchmark needs redis-server on PATH")
+    port = free_port()
+    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no", "--dir", str(directory)], stdout=subprocess.DEVNULL)
+    end = time.monotonic() + 10
+    while time.monotonic() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return process, f"redis://127.0.0.1:{port}/0"
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise TimeoutError("redis-server did not start")
+
+
 class Service:
     """The real service in a child process, with an API token for the load generator."""
 
     def __init__(self, model_path: Path, workers: int, threads: int, env: dict[str, str], log: Path):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         self.admin_token = secrets.token_urlsafe(32)
         self.env = {
             **os.environ, "DATA_DIR": str(log.parent / "data"), "ADMIN_TOKEN": self.admin_token, **env,

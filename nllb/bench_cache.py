@@ -8,7 +8,6 @@ and the service's own time per cached request (its X-Response-Time).
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import sys
@@ -16,24 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from nllb.bench import Service, drive, request_bodies
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _redis(directory: Path) -> tuple[subprocess.Popen, str]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise SystemExit("nllb bench-cache needs redis-server on PATH")
-    port = _free_port()
-    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no", "--dir", str(directory)], stdout=subprocess.DEVNULL)
-    time.sleep(0.5)
-    return process, f"redis://127.0.0.1:{port}/0"
+from nllb.bench import Service, drive, free_port, request_bodies, start_redis
 
 
 def run(model_path: Path, workers: int, threads: int, concurrency: list[int], duration: float, clients: int,
@@ -41,8 +23,8 @@ def run(model_path: Path, workers: int, threads: int, concurrency: list[int], du
     bodies = request_bodies(1, "fast")
     result = {"workers": workers, "threads": threads, "duration_s": duration, "runs": []}
     with tempfile.TemporaryDirectory() as tmp:
-        redis, url = _redis(Path(tmp))
-        bare_port = _free_port()
+        redis, url = start_redis(Path(tmp))
+        bare_port = free_port()
         gunicorn = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
                     "--worker-class", "gthread" if threads > 1 else "sync", "--bind", f"127.0.0.1:{bare_port}",
                     "--keep-alive", "5", "--log-level", "warning", "nllb.benchapp:app"]

@@ -114,9 +114,6 @@ class Settings:
             raise ConfigError("TOKEN_STORE=redis needs REDIS_URL")
         return settings
 
-    def replace(self, **changes) -> "Settings":
-        return dataclasses.replace(self, **changes)
-
 
 def _positive_int(raw: str) -> int:
     return _bounded_int(1, None)(raw)

@@ -13,14 +13,12 @@ import json
 import os
 import random
 import shutil
-import socket
-import subprocess
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-from nllb.bench import Service
+from nllb.bench import Service, start_redis
 
 
 def _process_table(master: int) -> dict[str, dict]:
@@ -81,12 +79,7 @@ def run(minutes: float, warmup_minutes: float, clients: int, model: Path) -> dic
         env = {"WORKERS": "2", "THREADS": "8", "COMPUTE_TYPE": "float32", "INTRA_THREADS": "1",
                "AUTH_FAILURE_LIMIT": "1000000", "LOG_LEVEL": "warning"}
         if shutil.which("redis-server"):
-            with socket.socket() as s:
-                s.bind(("127.0.0.1", 0))
-                port = s.getsockname()[1]
-            redis = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no",
-                                      "--dir", tmp], stdout=subprocess.DEVNULL)
-            env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+            redis, env["REDIS_URL"] = start_redis(Path(tmp))
         service = Service(model, 2, 8, env, Path(tmp) / "service.log")
         try:
             service.wait_ready()

@@ -19,18 +19,17 @@ _CODES_BY_STATUS = {
     406: "not_acceptable",
     411: "length_required",
     413: "payload_too_large",
+    414: "uri_too_long",
     415: "unsupported_media_type",
+    417: "expectation_failed",
     422: "validation_error",
     429: "rate_limited",
     431: "headers_too_large",
     500: "internal_error",
+    501: "not_implemented",
     503: "unavailable",
     504: "timeout",
 }
-
-
-_GUNICORN_CODES = {400: "bad_request", 403: "forbidden", 414: "uri_too_long", 417: "expectation_failed",
-                   431: "headers_too_large", 500: "internal_error", 501: "not_implemented"}
 
 
 def write_gunicorn_error(sock, status: int, reason: str, message: str) -> None:
@@ -42,7 +41,7 @@ def write_gunicorn_error(sock, status: int, reason: str, message: str) -> None:
     import gunicorn.util
 
     body = ujson.dumps({
-        "error": _GUNICORN_CODES.get(status, "bad_request"),
+        "error": _CODES_BY_STATUS.get(status, "bad_request"),
         "message": f"{reason}: {message[:100]}",
         "request_id": None,
     }, ensure_ascii=False).encode()

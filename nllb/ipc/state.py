@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ctypes
 import enum
-import time
 
 from nllb.ipc.memory import SharedMemory
 
@@ -22,7 +21,6 @@ class _Fields(ctypes.Structure):
         ("pid", ctypes.c_int64),
         ("restarts", ctypes.c_int64),
         ("queue_depth", ctypes.c_int64),
-        ("status_since", ctypes.c_double),
         ("device", ctypes.c_char * 64),
         ("compute_type", ctypes.c_char * 32),
         ("reason", ctypes.c_char * 512),
@@ -105,5 +103,4 @@ class EngineState:
 
     def _set(self, status: EngineStatus, reason: str) -> None:
         self.set_reason(reason)
-        self._fields.status_since = time.time()
         self._fields.status = status
