@@ -60,6 +60,16 @@ class TranslationCache:
             return
         self._succeeded()
 
+    def reachable(self) -> bool:
+        """Whether Redis answers now (a PING, off the hot path), not what this worker last saw."""
+        try:
+            self.redis.ping()
+        except redis.RedisError as exc:
+            self._failed(exc)
+        else:
+            self._succeeded()
+        return self.connected
+
     def clear(self) -> int:
         """Delete this service's entries (every model's), never anything else: no FLUSHDB."""
         deleted = 0

@@ -46,4 +46,5 @@ class Backoff:
 
     def succeeded(self) -> None:
         with self._lock:
+            self._until = 0.0
             self._delay = FIRST_BACKOFF_SECONDS

@@ -47,7 +47,7 @@ def cache_status(settings: Settings, cache) -> dict:
     if cache is None:
         reason = "CACHE_ENABLED=false" if settings.redis_url else "no REDIS_URL: running uncached"
         return {"enabled": False, "connected": False, "reason": reason}
-    return {"enabled": True, "connected": cache.connected, "ttl_seconds": cache.ttl}
+    return {"enabled": True, "connected": cache.reachable(), "ttl_seconds": cache.ttl}
 
 
 def create_app(
