@@ -80,8 +80,13 @@ class TranslateResource:
         self.warning = SYNTHETIC_WARNING if service.model.synthetic else None
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body = read_json(req, self.settings.max_body_bytes)
-        request = parse_translate(body, self.schema, self.settings, self.languages)
+        try:
+            body = read_json(req, self.settings.max_body_bytes)
+            request = parse_translate(body, self.schema, self.settings, self.languages)
+        except APIError:
+            # A refused request still costs its caller one request of its budget.
+            charge(self.gate, req, resp, 0)
+            raise
         characters = sum(len(text) for text in request.texts)
         record = req.context.translation = TranslationRecord(request, characters)
         charge(self.gate, req, resp, characters)

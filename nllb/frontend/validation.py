@@ -83,6 +83,7 @@ class RequestSchema:
 
 def parse_translate(body: object, schema: RequestSchema, settings: Settings, languages: Languages) -> TranslateRequest:
     """Check a /translate body against the published schema, then what a schema cannot say."""
+    _check_shape(body, settings)
     error = schema.first_error(body)
     if error is not None:
         raise _schema_error(error, body, settings, languages)
@@ -103,31 +104,49 @@ def parse_translate(body: object, schema: RequestSchema, settings: Settings, lan
     )
 
 
-def _schema_error(error: jsonschema.ValidationError, body: object, settings: Settings,
+def _check_shape(body: object, settings: Settings) -> None:
+    """The body's shape, before any schema work: what the schema then checks is small and flat.
+
+    A schema validator explaining why a million-item list or a value nested a
+    thousand levels deep is wrong costs seconds of CPU, gigabytes and, deep
+    enough, a RecursionError. These checks cost one pass over at most
+    MAX_TEXTS items and refuse anything else at its first wrong level.
+    """
+    if not isinstance(body, dict):
+        raise _invalid("body", "The body must be a JSON object.")
+    text = body.get("text")
+    if isinstance(text, list):
+        if len(text) > settings.max_texts:
+            raise APIError(413, "too_many_texts", f"At most {settings.max_texts} texts per request; got {len(text)}.",
+                           field="text", limit=settings.max_texts)
+        for i, item in enumerate(text):
+            if not isinstance(item, str):
+                raise _invalid(f"text[{i}]", f"`text[{i}]` must be a string.")
+    elif text is not None and not isinstance(text, str):
+        raise _invalid("text", "`text` must be a string or a list of strings.")
+    for name in ("source_lang", "target_lang"):
+        if name in body and not isinstance(body[name], str):
+            raise _invalid(name, f"`{name}` must be a string: a FLORES-200 code such as eng_Latn.")
+    if "quality" in body and not isinstance(body["quality"], str):
+        raise _invalid("quality", f"`quality` must be one of {', '.join(QUALITIES)}.")
+
+
+def _schema_error(error: jsonschema.ValidationError, body: dict, settings: Settings,
                   languages: Languages) -> APIError:
-    """The schema's verdict as the client's error: the offending field, a stable code, what to do."""
+    """The schema's verdict on a well-shaped body as the client's error: the field, a stable code, what to do."""
     path = list(error.absolute_path)
-    if not path:
-        if error.validator == "required" and isinstance(body, dict):
-            missing = next(name for name in ("text", "source_lang", "target_lang") if name not in body)
-            what = "a string or a list of strings" if missing == "text" else "a FLORES-200 code such as eng_Latn"
-            return _invalid(missing, f"`{missing}` is required: {what}.")
-        return _invalid("body", "The body must be a JSON object.")
-    name = path[0]
+    if not path and error.validator == "required":
+        missing = next(name for name in ("text", "source_lang", "target_lang") if name not in body)
+        what = "a string or a list of strings" if missing == "text" else "a FLORES-200 code such as eng_Latn"
+        return _invalid(missing, f"`{missing}` is required: {what}.")
+    name = path[0] if path else "body"
     field = name + "".join(f"[{p}]" for p in path[1:] if isinstance(p, int))
     value = error.instance
-    if name == "text":
-        if error.validator == "maxItems":
-            return APIError(413, "too_many_texts", f"At most {settings.max_texts} texts per request; got {len(value)}.",
-                            field="text", limit=settings.max_texts)
-        if error.validator == "maxLength":
-            return APIError(413, "text_too_long",
-                            f"`{field}` has {len(value)} characters; the limit is {settings.max_text_chars}.",
-                            field=field, limit=settings.max_text_chars)
-        return _invalid(field, f"`{field}` must be a string" + ("." if len(path) > 1 else " or a list of strings."))
+    if name == "text" and error.validator == "maxLength":
+        return APIError(413, "text_too_long",
+                        f"`{field}` has {len(value)} characters; the limit is {settings.max_text_chars}.",
+                        field=field, limit=settings.max_text_chars)
     if name in ("source_lang", "target_lang"):
-        if not isinstance(value, str):
-            return _invalid(name, f"`{name}` must be a string: a FLORES-200 code such as eng_Latn.")
         suggestion = languages.suggest(value)
         hint = f" Did you mean {suggestion}?" if suggestion else " GET /languages lists the codes."
         return APIError(422, "unsupported_language", f"`{name}` {value[:32]!r} is not a language of this model.{hint}",
