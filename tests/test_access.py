@@ -225,7 +225,7 @@ def test_rate_limiting_can_be_turned_off(make_server):
 
 # Brute force.
 
-def test_repeated_failures_from_one_address_are_slowed_then_refused(make_server):
+def test_repeated_failures_from_one_address_are_refused_at_once(make_server):
     srv = make_server(AUTH_FAILURE_LIMIT="6").start()
     attacker = {"X-Forwarded-For": "203.0.113.5"}  # the peer, 127.0.0.1, is a trusted proxy by default
     statuses, times = [], []
@@ -234,7 +234,7 @@ def test_repeated_failures_from_one_address_are_slowed_then_refused(make_server)
         statuses.append(call(srv, "nllb_wrong", headers=attacker).status)
         times.append(time.monotonic() - started)
     assert statuses[:6] == [401] * 6 and statuses[-1] == 429
-    assert max(times[4:6]) >= 0.4  # slowed before refused
+    assert max(times) < 0.3  # no failure holds a thread asleep
     assert call(srv, srv.token, headers=attacker).status == 429  # even a good token, from there
     assert call(srv, srv.token, headers={"X-Forwarded-For": "198.51.100.7"}).status == 200
 

@@ -21,9 +21,6 @@ log = logging.getLogger("nllb.access")
 # within it, and no request reads the store.
 TOKEN_CACHE_SECONDS = 2.0
 USAGE_FLUSH_SECONDS = 5.0
-# Past this share of the failure budget, each failed attempt is answered late.
-_SLOW_DOWN_AFTER = 0.5
-_SLOW_DOWN_SECONDS = 0.5
 
 
 class AccessDenied(Exception):
@@ -60,15 +57,17 @@ class AccessGate:
         self._failure_budget = Budget(settings.auth_failure_limit, settings.auth_failure_window_seconds)
 
     def authenticate(self, authorization: str | None, address: str, admin_required: bool) -> Principal:
+        # A locked-out address is answered at once, whatever it sends. Nothing
+        # here sleeps: a failed attempt that held a worker thread would let a
+        # flood of them starve every other client.
+        self._refuse_if_locked_out(address)
         if authorization is None:
-            self._refuse_if_locked_out(address)
             raise AccessDenied(401, "missing_token", "Send an API token: `Authorization: Bearer <token>`.")
         scheme, _, credential = authorization.partition(" ")
         credential = credential.strip()
         if scheme.lower() != "bearer" or not credential or len(credential) > MAX_TOKEN_LENGTH or not credential.isascii():
             self._failed(address)
             raise AccessDenied(401, "invalid_authorization", "The Authorization header must be `Bearer <token>`.")
-        self._refuse_if_locked_out(address)
         if hmac.compare_digest(credential.encode(), self._admin):
             return ADMIN
         record = self._lookup(token_hash(credential))
@@ -156,10 +155,7 @@ class AccessGate:
             )
 
     def _failed(self, address: str) -> None:
-        decision = self.limiter.local.check(f"authfail:{address}", [self._failure_budget], [1])
-        left = decision.outcomes[0].remaining
-        if not decision.allowed or left < self._failure_budget.limit * _SLOW_DOWN_AFTER:
-            time.sleep(_SLOW_DOWN_SECONDS)
+        self.limiter.local.check(f"authfail:{address}", [self._failure_budget], [1])
 
 
 def retry_after_header(seconds: float) -> str:
