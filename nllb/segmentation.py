@@ -36,6 +36,11 @@ _CLOSING = rf"(?:[{_CLOSERS}]|[ \u00a0\u202f][»›])*"
 _SENTENCE_END = re.compile(rf"[{_TERMINALS}]+{_CLOSING}(?=\s)|[。！？｡]+{_CLOSING}")
 _ANY_TERMINAL = re.compile(rf"[{_TERMINALS}。！？｡]")
 _TRAILING = _TERMINALS + _CLOSERS.replace("\\", "") + "。！？｡ \u00a0\u202f"
+# pysbd's time grows with the square of its input on some texts ("a. " repeated
+# 6,666 times took 6.8 s): it reads a long line in pieces of about this many
+# characters, each cut where the fallback sees a sentence end, so segmenting
+# costs time in proportion to the text.
+_PYSBD_PIECE = 500
 # Scripts written without sentence punctuation, where a space ends a sentence.
 _SPACE_SEPARATED = {"tha_Thai", "lao_Laoo"}
 
@@ -80,11 +85,7 @@ def _sentences(core: str, language: str) -> list[tuple[str, str]]:
         return list(zip(pieces[::2], pieces[1::2] + [""]))
     if not _ANY_TERMINAL.search(core.rstrip(_TRAILING)):
         return [(core, "")]  # no sentence ends before the end: skip pysbd's regex work
-    segmenter = _pysbd(language[:3])
-    found = segmenter.segment(core) if segmenter else None
-    ends = _align(core, found) if found else None
-    if ends is None:
-        ends = [m.end() for m in _SENTENCE_END.finditer(core)]
+    ends = _sentence_ends(core, language)
     pairs, start = [], 0
     for end in ends + [len(core)]:
         chunk = core[start:end]
@@ -100,6 +101,34 @@ def _sentences(core: str, language: str) -> list[tuple[str, str]]:
             pairs[-1] = (prev, gap + chunk)
         start = end
     return pairs
+
+
+def _sentence_ends(core: str, language: str) -> list[int]:
+    """Where sentences end inside `core`, before the whitespace that follows them."""
+    segmenter = _pysbd(language[:3])
+    if segmenter is None:
+        return [m.end() for m in _SENTENCE_END.finditer(core)]
+    ends, start = [], 0
+    for stop in _pieces(core):
+        piece = core[start:stop]
+        found = _align(piece, segmenter.segment(piece))
+        if found is None:
+            found = [m.end() for m in _SENTENCE_END.finditer(piece)]
+        ends += [start + end for end in found]
+        if stop < len(core):
+            ends.append(stop)
+        start = stop
+    return ends
+
+
+def _pieces(core: str) -> list[int]:
+    """Where to cut `core` for pysbd: fallback sentence ends at least _PYSBD_PIECE apart, then its end."""
+    stops, last = [], 0
+    for match in _SENTENCE_END.finditer(core):
+        if match.end() - last >= _PYSBD_PIECE:
+            stops.append(match.end())
+            last = match.end()
+    return stops + [len(core)]
 
 
 def _align(core: str, sentences: list[str]) -> list[int] | None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable
 
 from nllb import metrics
 from nllb.cache import TranslationCache
 from nllb.config import Settings
-from nllb.ipc.client import EngineClient
+from nllb.ipc.client import ClientGone, DeadlineExceeded, EngineClient
 from nllb.modeldir import ModelDirectory
 from nllb.segmentation import segment
 from nllb.tokenizer import Tokenizer
@@ -52,7 +53,14 @@ class TranslationService:
         request_id: str,
         disconnected: Callable[[], bool] = lambda: False,
     ) -> Translated:
-        segmented = [segment(text, source_lang) for text in texts]
+        segmented = []
+        for text in texts:
+            # Segmenting a long list takes a while: stop when nobody waits for it.
+            if time.monotonic() >= deadline:
+                raise DeadlineExceeded()
+            if disconnected():
+                raise ClientGone()
+            segmented.append(segment(text, source_lang))
         sentences = [s for text in segmented for s in text.sentences]
         if not sentences:
             return Translated(list(texts), 0)
