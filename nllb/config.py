@@ -33,6 +33,10 @@ class Settings:
     max_batch_size: int = 256
     max_batch_tokens: int = 16384
     batch_timeout_ms: float = 100.0  # the longest wait for a batch's clients to come back
+    max_batch_seconds: float = 2.0  # a batch grows only while its expected device time stays within this
+    # The engine counts as wedged when its loop is silent this long, or one batch runs this long.
+    engine_stall_seconds: float = 10.0
+    batch_stall_seconds: float = 120.0
     # Request limits (enforced by the workers).
     max_texts: int = 128
     max_text_chars: int = 20_000
@@ -217,6 +221,9 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "max_batch_size": ("MAX_BATCH_SIZE", _positive_int),
     "max_batch_tokens": ("MAX_BATCH_TOKENS", _positive_int),
     "batch_timeout_ms": ("BATCH_TIMEOUT_MS", _non_negative_float),
+    "max_batch_seconds": ("MAX_BATCH_SECONDS", _positive_float),
+    "engine_stall_seconds": ("ENGINE_STALL_SECONDS", _positive_float),
+    "batch_stall_seconds": ("BATCH_STALL_SECONDS", _positive_float),
     "max_texts": ("MAX_TEXTS", _positive_int),
     "max_text_chars": ("MAX_TEXT_CHARS", _positive_int),
     "max_body_bytes": ("MAX_BODY_BYTES", _positive_int),

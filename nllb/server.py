@@ -38,6 +38,7 @@ class Runtime:
         self.exchange = Exchange.create(settings.slot_count, settings.threads, SlotLayout())
         self.supervisor = EngineSupervisor(
             self.exchange, model.path, settings.graceful_timeout_seconds + 5,
+            (settings.engine_stall_seconds, settings.batch_stall_seconds),
             on_exit=lambda pid: metrics_files.archive_dead(metrics_dir, pid),
         )
         self.free_slots = list(range(settings.slot_count))
@@ -140,7 +141,8 @@ def worker_app():
         )
     settings = _runtime.settings
     breaker = CircuitBreaker(_runtime.exchange.breaker_memory, settings)
-    client = EngineClient(_runtime.exchange, _runtime.worker_slot, breaker, settings.max_queue_size)
+    client = EngineClient(_runtime.exchange, _runtime.worker_slot, breaker, settings.max_queue_size,
+                          (settings.engine_stall_seconds, settings.batch_stall_seconds))
     redis_client = connect(settings.redis_url) if settings.redis_url else None
     cache = None
     if redis_client is not None and settings.cache_enabled:

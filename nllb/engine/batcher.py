@@ -8,15 +8,23 @@ prefix. Greedy segments of any length share a call: greedy decoding is causal,
 so a translation cut at its own length limit is exactly what it would be
 alone. Beam search is not, so beam segments share a call only with segments
 of the same length limit.
+
+No request holds the device for long: a batch grows only while its expected
+device time (nllb.engine.cost) stays within MAX_BATCH_SECONDS, and segments are
+served in order of their request's arrival plus their position in it, so the
+tenth segment of a long request waits behind the first segment of a request
+that came just after it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import itertools
 import threading
 import time
-from collections import OrderedDict, deque
+
+from nllb.engine.cost import BatchCost
 
 
 @dataclasses.dataclass(eq=False)
@@ -42,12 +50,20 @@ class Example:
     target: str
     beam_size: int
     limit: int
-    order: int = 0
+    order: tuple[int, int] = (0, 0)
     enqueued_at: float = 0.0
 
     @property
     def key(self) -> tuple[int, ...]:
         return (1,) if self.beam_size == 1 else (self.beam_size, self.limit)
+
+    def __lt__(self, other: "Example") -> bool:
+        return self.order < other.order
+
+
+def batch_shape(batch: list[Example]) -> tuple[int, int]:
+    """Hypotheses decoded side by side, and the steps the batch runs (its longest limit)."""
+    return sum(e.beam_size for e in batch), max(e.limit for e in batch)
 
 
 # After a batch, the requests it answered come back within milliseconds when
@@ -64,17 +80,21 @@ REFILL_FRACTION = 0.1
 
 
 class Batcher:
-    def __init__(self, max_examples: int, max_tokens: int, wait_seconds: float = 0.0):
+    def __init__(self, max_examples: int, max_tokens: int, wait_seconds: float = 0.0,
+                 max_seconds: float = float("inf")):
         self.max_examples = max_examples
         self.max_tokens = max_tokens
         self.wait_seconds = wait_seconds
+        self.max_seconds = max_seconds
+        self.cost = BatchCost()
         self._last_size = 0
         self._last_seconds = 0.0
         self._last_finished = 0.0
         self._backlog_at_finish = 0
-        self._groups: OrderedDict[tuple[int, ...], deque[Example]] = OrderedDict()
+        # One heap per decoding key, ordered by (request arrival + segment index, arrival).
+        self._groups: dict[tuple[int, ...], list[Example]] = {}
         self._queued = 0
-        self._order = itertools.count()
+        self._arrivals = itertools.count()
         self._ready = threading.Condition()
         self._closed = False
 
@@ -84,20 +104,27 @@ class Batcher:
     def put(self, examples: list[Example]) -> None:
         now = time.monotonic()
         with self._ready:
+            arrival = next(self._arrivals)
             for example in examples:
-                example.order = next(self._order)
+                example.order = (arrival + example.index, arrival)
                 example.enqueued_at = now
-                self._groups.setdefault(example.key, deque()).append(example)
+                heapq.heappush(self._groups.setdefault(example.key, []), example)
             self._queued += len(examples)
             self._ready.notify()
 
-    def record(self, size: int, device_seconds: float) -> None:
-        """A batch just finished: the yardstick for waiting on the next."""
+    def record(self, batch: list[Example], device_seconds: float) -> None:
+        """A batch just finished: the yardstick for waiting on the next, and for the cost of batches."""
+        rows, steps = batch_shape(batch)
         with self._ready:
-            self._last_size = size
+            self.cost.record(rows, steps, device_seconds)
+            self._last_size = len(batch)
             self._last_seconds = device_seconds
             self._last_finished = time.monotonic()
             self._backlog_at_finish = self._queued
+
+    def expected_seconds(self, batch: list[Example]) -> float:
+        with self._ready:
+            return self.cost.seconds(*batch_shape(batch))
 
     def close(self) -> None:
         with self._ready:
@@ -112,7 +139,7 @@ class Batcher:
                     return None
                 self._drop_expired()
                 if self._queued:
-                    group = self._oldest_group()
+                    group = self._first_group()
                     wait = self._wait_for_more(group)
                     if wait > 0:
                         self._ready.wait(wait)
@@ -120,10 +147,10 @@ class Batcher:
                     return self._pop(group)
                 self._ready.wait()
 
-    def _oldest_group(self) -> deque[Example]:
+    def _first_group(self) -> list[Example]:
         return min(self._groups.values(), key=lambda group: group[0].order)
 
-    def _wait_for_more(self, group: deque[Example]) -> float:
+    def _wait_for_more(self, group: list[Example]) -> float:
         """Seconds to wait for the last batch's clients to come back; 0 to start now."""
         expected = min(self.max_examples, self._backlog_at_finish + self._last_size)
         if len(group) >= expected:
@@ -131,15 +158,20 @@ class Batcher:
         patience = min(self.wait_seconds, REFILL_FRACTION * self._last_seconds)
         return self._last_finished + patience - time.monotonic()
 
-    def _pop(self, group: deque[Example]) -> list[Example]:
+    def _pop(self, group: list[Example]) -> list[Example]:
         batch: list[Example] = []
-        longest = 0
+        longest = rows = steps = 0
         while group and len(batch) < self.max_examples:
-            longest_if_added = max(longest, len(group[0].tokens))
-            if batch and longest_if_added * (len(batch) + 1) > self.max_tokens:
+            head = group[0]
+            longest_if_added = max(longest, len(head.tokens))
+            rows_if_added, steps_if_added = rows + head.beam_size, max(steps, head.limit)
+            if batch and (
+                longest_if_added * (len(batch) + 1) > self.max_tokens
+                or self.cost.seconds(rows_if_added, steps_if_added) > self.max_seconds
+            ):
                 break
-            longest = longest_if_added
-            batch.append(group.popleft())
+            longest, rows, steps = longest_if_added, rows_if_added, steps_if_added
+            batch.append(heapq.heappop(group))
         if not group:
             del self._groups[batch[0].key]
         self._queued -= len(batch)
@@ -149,9 +181,12 @@ class Batcher:
         now = time.monotonic()
         for key in list(self._groups):
             group = self._groups[key]
-            alive = deque(e for e in group if e.request.deadline > now and not e.request.finished)
+            alive = [e for e in group if e.request.deadline > now and not e.request.finished]
+            if len(alive) == len(group):
+                continue
             self._queued -= len(group) - len(alive)
             if alive:
+                heapq.heapify(alive)
                 self._groups[key] = alive
             else:
                 del self._groups[key]

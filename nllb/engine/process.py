@@ -49,13 +49,15 @@ class Engine:
         self.token_ids = {token: i for i, token in enumerate(vocabulary)}
         self.unknown = self.token_ids["<unk>"]
         self.readers = [ChannelReader(w.channel_read) for w in exchange.worker_slots]
-        self.batcher = Batcher(settings.max_batch_size, settings.max_batch_tokens, settings.batch_timeout_ms / 1000)
+        self.batcher = Batcher(settings.max_batch_size, settings.max_batch_tokens, settings.batch_timeout_ms / 1000,
+                               settings.max_batch_seconds)
         self._answer_lock = threading.Lock()
         self._breaker_lock = threading.Lock()
         self.breaker = CircuitBreaker(exchange.breaker_memory, settings)
         self.max_queue = settings.max_queue_size
         self._stopping = threading.Event()
         self._busy_devices = 0
+        self._batch_started: dict[int, float] = {}  # device thread → when its running batch started
         self._parent = os.getppid()
 
     def stop(self) -> None:
@@ -73,13 +75,17 @@ class Engine:
         for fd in by_fd:
             poller.register(fd, select.POLLIN)
         last_intake = time.monotonic()
+        state = self.exchange.state
         while os.getppid() == self._parent and not self._drained(last_intake):
             for fd, _ in poller.poll(200):
                 worker_slot, reader = by_fd[fd]
                 for descriptor in reader.read():
                     last_intake = time.monotonic()
                     self._admit(worker_slot, descriptor)
-            self.exchange.state.queue_depth = len(self.batcher)
+            state.queue_depth = len(self.batcher)
+            # The heartbeat the master and workers watch: this loop runs at
+            # least every 200 ms, and says since when the oldest batch runs.
+            state.beat(min(self._batch_started.values(), default=0.0))
         self.batcher.close()
         for thread in devices:
             thread.join()
@@ -148,19 +154,26 @@ class Engine:
         self.batcher.put(examples)
 
     def _device_loop(self) -> None:
+        me = threading.get_ident()
         while (batch := self.batcher.take()) is not None:
             self.exchange.state.queue_depth = len(self.batcher)
             with self._answer_lock:
                 self._busy_devices += 1
+            self._batch_started[me] = time.monotonic()
             try:
                 self._run_batch(batch)
             finally:
+                del self._batch_started[me]
                 with self._answer_lock:
                     self._busy_devices -= 1
 
     def _run_batch(self, batch: list[Example]) -> None:
         now = time.monotonic()
         batch = [e for e in batch if self._wanted(e, now)]
+        # Device time spent on an answer that would come after its deadline is lost to everyone.
+        expected = self.batcher.expected_seconds(batch) if batch else 0.0
+        self._fail([e for e in batch if e.request.deadline < now + expected], SlotStatus.DEADLINE)
+        batch = [e for e in batch if not e.request.finished]
         if not batch:
             return
         with self._breaker_lock:
@@ -179,7 +192,7 @@ class Engine:
             batch,
         )
         elapsed = time.monotonic() - started
-        self.batcher.record(len(batch), elapsed)
+        self.batcher.record(batch, elapsed)
         self._observe(batch, result.translated, started, elapsed)
         log.info(
             "batch of %d segments", len(batch),

@@ -36,8 +36,9 @@ STABLE_SECONDS = 60.0
 
 class EngineSupervisor:
     def __init__(self, exchange: Exchange, model_path: Path, clean_exit_delay: float,
-                 on_exit: Callable[[int], None] = lambda pid: None):
+                 stall_seconds: tuple[float, float], on_exit: Callable[[int], None] = lambda pid: None):
         self.exchange = exchange
+        self.stall_seconds = stall_seconds  # (engine loop, one batch): see EngineState.stall
         self.on_exit = on_exit
         self.model_path = model_path
         self.clean_exit_delay = clean_exit_delay
@@ -74,12 +75,17 @@ class EngineSupervisor:
         while not self._stopping.is_set():
             started = time.monotonic()
             pid = self._spawn()
-            code = self._wait_for_exit(pid)
+            code, stall = self._wait_for_exit(pid)
             self.on_exit(pid)
             if self._stopping.is_set():
                 return
             state = self.exchange.state
-            reason = state.reason if state.reason.startswith("model failed") else _describe_exit(code)
+            if stall:
+                reason = f"engine replaced: {stall}"
+            elif state.reason.startswith("model failed"):
+                reason = state.reason
+            else:
+                reason = _describe_exit(code)
             state.set_down(reason)
             if time.monotonic() - started > STABLE_SECONDS:
                 backoff = FIRST_BACKOFF_SECONDS
@@ -103,17 +109,25 @@ class EngineSupervisor:
         log.info("engine started (pid %d, epoch %d)", self._pid, epoch)
         return self._pid
 
-    def _wait_for_exit(self, pid: int) -> int | None:
-        """Block until the engine exits (or we stop); its exit code if we reaped it."""
+    def _wait_for_exit(self, pid: int) -> tuple[int | None, str | None]:
+        """Block until the engine exits (or we stop): its exit code if we reaped it, and why we killed it.
+
+        A wedged engine (stopped, deadlocked, or stuck on a hung device) is
+        killed: SIGKILL works on a stopped process and needs no cooperation.
+        """
         try:
             pidfd = os.pidfd_open(pid)
         except ProcessLookupError:
-            return None  # already gone, and reaped
+            return None, None  # already gone, and reaped
+        stall = None
         try:
             while not self._stopping.is_set():
                 if select.select([pidfd], [], [], 0.5)[0]:
-                    return _reap(pidfd)
-            return None
+                    return _reap(pidfd), stall
+                if stall is None and (stall := self.exchange.state.stall(*self.stall_seconds)):
+                    log.error("engine (pid %d) is wedged: %s; killing it", pid, stall)
+                    signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+            return None, stall
         finally:
             os.close(pidfd)
 

@@ -22,10 +22,14 @@ class Health:
         self.state = state
         self.breaker = breaker
 
+    def stall(self) -> str | None:
+        return self.state.stall(self.settings.engine_stall_seconds, self.settings.batch_stall_seconds)
+
     def checks(self) -> dict[str, bool]:
         return {
             "model_loaded": self.state.status == EngineStatus.READY,
             "engine_alive": self.state.status != EngineStatus.DOWN,
+            "engine_responsive": self.stall() is None,
             "circuit_closed": not self.breaker.rejects_now(),
             "queue_not_saturated": self.state.queue_depth < self.settings.max_queue_size,
         }
@@ -33,6 +37,8 @@ class Health:
     def reason(self, checks: dict[str, bool]) -> str | None:
         if not checks["model_loaded"] or not checks["engine_alive"]:
             return self.state.reason or self.state.status.name.lower()
+        if not checks["engine_responsive"]:
+            return self.stall() or "the engine is not responding"
         if not checks["circuit_closed"]:
             return "the circuit breaker is open"
         if not checks["queue_not_saturated"]:

@@ -53,10 +53,12 @@ class TranslationFailed(Exception):
 
 
 class EngineClient:
-    def __init__(self, exchange: Exchange, worker_slot: int, breaker: CircuitBreaker, max_queue: int):
+    def __init__(self, exchange: Exchange, worker_slot: int, breaker: CircuitBreaker, max_queue: int,
+                 stall_seconds: tuple[float, float]):
         self.exchange = exchange
         self.breaker = breaker
         self.max_queue = max_queue
+        self.stall_seconds = stall_seconds  # (engine loop, one batch): see EngineState.stall
         self.state = exchange.state
         self.layout = exchange.layout
         fds = exchange.worker_slots[worker_slot]
@@ -114,6 +116,8 @@ class EngineClient:
         epoch = self.state.epoch
         if not self.state.is_serving(epoch):
             raise EngineUnavailable(self.state.reason or "the engine is starting")
+        if stall := self.state.stall(*self.stall_seconds):
+            raise EngineUnavailable(stall)
         if self.breaker.rejects_now():
             raise CircuitOpen(self.breaker.seconds_to_half_open())
         count = len(sources)
@@ -132,8 +136,8 @@ class EngineClient:
         )
         os.write(self._channel, descriptor.pack())
         try:
-            waitable.wait(generation, epoch, self.state, deadline, disconnected)
-        except (DeadlineExceeded, ClientGone):
+            waitable.wait(generation, epoch, self.state, self.stall_seconds, deadline, disconnected)
+        except (DeadlineExceeded, ClientGone, EngineUnavailable):
             # Moving the generation on tells the engine to drop this request
             # before it reaches the device.
             slot.header.generation = generation + 1
@@ -141,6 +145,8 @@ class EngineClient:
         status = slot.header.status
         if status == SlotStatus.OVERLOADED:
             raise Overloaded()
+        if status == SlotStatus.DEADLINE:
+            raise DeadlineExceeded()
         if status == SlotStatus.CIRCUIT_OPEN:
             raise CircuitOpen(self.breaker.seconds_to_half_open())
         if status != SlotStatus.OK:
@@ -157,7 +163,8 @@ class _WaitableSlot:
         self.poll = select.poll()
         self.poll.register(event, select.POLLIN)
 
-    def wait(self, generation: int, epoch: int, state, deadline: float, disconnected: Callable[[], bool]) -> None:
+    def wait(self, generation: int, epoch: int, state, stall_seconds: tuple[float, float], deadline: float,
+             disconnected: Callable[[], bool]) -> None:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -173,5 +180,7 @@ class _WaitableSlot:
                 return
             if not state.is_serving(epoch):
                 raise EngineUnavailable(state.reason or "the engine stopped")
+            if stall := state.stall(*stall_seconds):
+                raise EngineUnavailable(stall)
             if disconnected():
                 raise ClientGone()

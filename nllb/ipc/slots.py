@@ -31,6 +31,7 @@ class SlotStatus:
     DEVICE_FAILED = 3  # the device failed the whole batch
     CIRCUIT_OPEN = 4  # refused while the circuit breaker is open
     OVERLOADED = 5  # the engine's queue was full
+    DEADLINE = 6  # the engine expected to finish after the request's deadline, and did not start it
 
 
 @dataclasses.dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import enum
+import time
 
 from nllb.ipc.memory import SharedMemory
 
@@ -21,6 +22,8 @@ class _Fields(ctypes.Structure):
         ("pid", ctypes.c_int64),
         ("restarts", ctypes.c_int64),
         ("queue_depth", ctypes.c_int64),
+        ("heartbeat", ctypes.c_double),  # time.monotonic() of the engine loop's last round
+        ("batch_started", ctypes.c_double),  # when the oldest running batch started; 0 when none runs
         ("device", ctypes.c_char * 64),
         ("compute_type", ctypes.c_char * 32),
         ("reason", ctypes.c_char * 512),
@@ -72,6 +75,23 @@ class EngineState:
     def queue_depth(self, value: int) -> None:
         self._fields.queue_depth = value
 
+    def beat(self, batch_started: float) -> None:
+        """The engine's loop is alive; `batch_started` says since when its oldest batch runs (0: none)."""
+        self._fields.batch_started = batch_started
+        self._fields.heartbeat = time.monotonic()
+
+    def stall(self, loop_seconds: float, batch_seconds: float) -> str | None:
+        """Why the serving engine looks wedged — its loop silent, or one batch running too long — or None."""
+        fields = self._fields
+        if fields.status != EngineStatus.READY:
+            return None
+        now = time.monotonic()
+        if now - fields.heartbeat > loop_seconds:
+            return f"the engine has not answered for {now - fields.heartbeat:.0f} s"
+        if fields.batch_started and now - fields.batch_started > batch_seconds:
+            return f"a batch has run on the device for {now - fields.batch_started:.0f} s"
+        return None
+
     def is_serving(self, epoch: int) -> bool:
         """True while the engine of that epoch is up and answering."""
         return self._fields.epoch == epoch and self._fields.status == EngineStatus.READY
@@ -91,6 +111,7 @@ class EngineState:
         self._fields.pid = pid
 
     def set_ready(self, device: str, compute_type: str) -> None:
+        self.beat(0.0)
         self._fields.device = device.encode()[:63]
         self._fields.compute_type = compute_type.encode()[:31]
         self._set(EngineStatus.READY, "")

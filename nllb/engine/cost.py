@@ -1,0 +1,45 @@
+"""How long a batch will take on this device, learned from the batches it ran.
+
+A decoding step costs a fixed part (kernel launches, the step's bookkeeping)
+plus a part that grows with the hypotheses in the batch and with how far
+decoding has come (attention reads every earlier step), and a batch runs as
+many steps as its longest length limit allows. So a batch of `rows`
+hypotheses (examples × beam) and length limit `steps` takes about
+`steps × (fixed + growth × rows × steps)` seconds. The two terms are fitted by
+least squares over recent batches, the older ones weighing less, so the
+estimate follows the device, the model and how early its translations end —
+without a setting for any of them.
+"""
+
+from __future__ import annotations
+
+# Each new batch keeps this share of what the older ones taught.
+_MEMORY = 0.98
+
+
+class BatchCost:
+    def __init__(self) -> None:
+        self._n = self._x = self._y = self._xx = self._xy = 0.0
+
+    @property
+    def known(self) -> bool:
+        return self._n > 0
+
+    def record(self, rows: int, steps: int, seconds: float) -> None:
+        x, y = float(rows * steps), seconds / max(1, steps)
+        self._n = _MEMORY * self._n + 1
+        self._x = _MEMORY * self._x + x
+        self._y = _MEMORY * self._y + y
+        self._xx = _MEMORY * self._xx + x * x
+        self._xy = _MEMORY * self._xy + x * y
+
+    def seconds(self, rows: int, steps: int) -> float:
+        """The expected device time of a batch; 0 before the first batch."""
+        if not self._n:
+            return 0.0
+        mean_x, mean_y = self._x / self._n, self._y / self._n
+        spread = self._xx / self._n - mean_x * mean_x
+        # Until batches of different shapes were seen, every batch costs the same per step.
+        growth = max(0.0, (self._xy / self._n - mean_x * mean_y) / spread) if spread > 1e-9 else 0.0
+        fixed = max(0.0, mean_y - growth * mean_x)
+        return steps * (fixed + growth * rows * steps)
