@@ -1,0 +1,157 @@
+"""What an attacker or a failing machine tries: no request costs more than its budget, no failure goes unreported."""
+
+import json
+import os
+import signal
+import threading
+import time
+
+import pytest
+from support import request
+
+from nllb.segmentation import segment
+
+HELLO = {"text": "Hello.", "source_lang": "eng_Latn", "target_lang": "fra_Latn", "quality": "fast"}
+
+
+def worker_rss_kib(srv) -> int:
+    return max(int(line.split()[1]) for pid in srv.workers()
+               for line in open(f"/proc/{pid}/status") if line.startswith("VmRSS:"))
+
+
+def timed(call):
+    started = time.monotonic()
+    result = call()
+    return result, time.monotonic() - started
+
+
+# Validation costs little, however large or deep the body.
+
+def test_a_huge_list_is_refused_at_once_without_growing_the_worker(server):
+    before = worker_rss_kib(server)
+    for items in ([0] * 1_000_000, [""] * 1_000_000):
+        body = json.dumps({"text": items, "source_lang": "eng_Latn", "target_lang": "fra_Latn"}).encode()
+        resp, took = timed(lambda: server.post("/translate", raw=body))
+        assert resp.status == 413 and resp.json["error"] == "too_many_texts", resp.body
+        assert took < 2
+    assert worker_rss_kib(server) - before < 150_000
+
+
+def test_a_list_with_a_wrong_item_names_it(server):
+    resp = server.post("/translate", {"text": ["ok", "fine", 7], "source_lang": "eng_Latn", "target_lang": "fra_Latn"})
+    assert resp.status == 422 and resp.json["field"] == "text[2]"
+
+
+@pytest.mark.parametrize("field", ["text", "source_lang", "quality"])
+def test_deeply_nested_json_is_a_validation_error_not_a_500(server, field):
+    nested = "[" * 1000 + "]" * 1000
+    body = json.dumps({**HELLO, field: "__nested__"}).replace('"__nested__"', nested).encode()
+    resp = server.post("/translate", raw=body)
+    assert resp.status == 422, resp.body
+    assert resp.json["error"] == "validation_error" and resp.json["field"].startswith(field)
+
+
+def test_json_nested_beyond_the_parser_limit_is_invalid_json(server):
+    resp = server.post("/translate", raw=b'{"text": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
+    assert resp.status == 400 and resp.json["error"] == "invalid_json"
+
+
+def test_refused_requests_count_toward_the_token_rate_limit(make_server):
+    srv = make_server().start()
+    token = srv.create_token("strict", rate_limit={"requests": 3, "window_seconds": 3600}).json["token"]
+    for _ in range(3):
+        assert srv.post("/translate", {"text": [1]}, token=token).status == 422
+    resp = srv.post("/translate", HELLO, token=token)
+    assert resp.status == 429 and resp.json["error"] == "rate_limited"
+
+
+# Segmentation is linear in the text, and stops when its deadline passes.
+
+def test_sentence_splitting_takes_time_in_proportion_to_the_text():
+    text = "a. " * 6666
+    segmented, took = timed(lambda: segment(text, "eng_Latn"))
+    assert took < 1.5  # 6.8 s when pysbd read the whole line at once
+    assert len(segmented.sentences) == 6666 and "".join(segmented.parts) == text
+
+
+def test_segmenting_a_long_request_stops_at_its_deadline(make_server):
+    srv = make_server(REQUEST_TIMEOUT_SECONDS="1").start()
+    texts = ["a. " * 6666] * 40
+    resp, took = timed(lambda: srv.post("/translate", {**HELLO, "text": texts}, timeout=120))
+    assert resp.status == 504 and resp.json["error"] == "timeout"
+    assert took < 5
+
+
+# The device: no request holds it long, and no work starts that would end past its deadline.
+
+def teach_the_cost_model(srv):
+    """Batches of a few shapes, so the engine knows what long beam-search batches cost."""
+    srv.translate("A short one.", quality="best")
+    srv.translate("y" + "cd" * 300, quality="best")
+    srv.translate(["y" + "cd" * 300, "z" + "ef" * 300], quality="best")
+
+
+def test_a_long_request_does_not_hold_back_a_short_one(make_server):
+    srv = make_server(REQUEST_TIMEOUT_SECONDS="20", MAX_BATCH_SECONDS="0.5").start()
+    teach_the_cost_model(srv)
+    long_word = {**HELLO, "text": "x" + "ab" * 9_999, "quality": "best"}
+    slow = threading.Thread(target=lambda: srv.post("/translate", long_word, timeout=120))
+    slow.start()
+    time.sleep(1)
+    resp, took = timed(lambda: srv.translate("A short sentence.", quality="best"))
+    assert resp.status == 200
+    assert took < 5
+    slow.join()
+
+
+def test_work_that_cannot_finish_before_its_deadline_is_not_started(make_server):
+    srv = make_server(REQUEST_TIMEOUT_SECONDS="2").start()
+    teach_the_cost_model(srv)
+    started = time.monotonic()
+    resp = srv.post("/translate", {**HELLO, "text": "x" + "ab" * 9_999, "quality": "best"}, timeout=120)
+    assert resp.status == 504
+    assert time.monotonic() - started < 4
+    # The device is free again at once: nothing of the refused request runs on.
+    resp, took = timed(lambda: srv.translate("Hello.", quality="fast"))
+    assert resp.status == 200 and took < 2
+
+
+# Authentication failures never hold a thread.
+
+def test_failed_authentications_are_answered_at_once_and_locked_out(make_server):
+    srv = make_server(AUTH_FAILURE_LIMIT="20").start()
+    bad = {"Authorization": "Basic x", "X-Forwarded-For": "203.0.113.9", "Content-Type": "application/json"}
+    times, statuses = [], []
+    for _ in range(25):
+        resp, took = timed(lambda: request(srv.port, "POST", "/translate", json.dumps(HELLO).encode(), bad))
+        statuses.append(resp.status)
+        times.append(took)
+    assert statuses[:20] == [401] * 20 and set(statuses[20:]) == {429}
+    assert max(times) < 0.3
+
+
+# A wedged engine is noticed, reported and replaced.
+
+def test_a_stopped_engine_is_reported_failed_fast_and_replaced(make_server):
+    srv = make_server(ENGINE_STALL_SECONDS="1").start()
+    [engine] = srv.engines()
+    os.kill(engine, signal.SIGSTOP)
+    try:
+        time.sleep(1.2)
+        ready = srv.get("/health/ready")
+        assert ready.status == 503, ready.body
+        resp, took = timed(lambda: srv.translate("Hello.", quality="fast"))
+        assert resp.status == 503 and resp.json["error"] == "engine_unavailable"
+        assert took < 3
+        deadline = time.monotonic() + 60
+        while srv.engines() == [engine] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert srv.engines() != [engine], "the wedged engine was not replaced"
+        assert "wedged" in srv.log()
+        srv.wait_ready(60)
+        assert srv.translate("Hello.", quality="fast").status == 200
+    finally:
+        try:
+            os.kill(engine, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
