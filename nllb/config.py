@@ -72,6 +72,8 @@ class Settings:
     port: int = 8000
     workers: int = 2
     threads: int = 8
+    # Once a request has waited this long for a worker thread, new ones get 503 at once.
+    thread_wait_seconds: float = 1.0
     worker_slots: int = 0  # 0: twice the workers, so a graceful reload fits
     timeout_seconds: int = 120
     graceful_timeout_seconds: int = 30
@@ -254,6 +256,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "port": ("PORT", _bounded_int(1, 65535)),
     "workers": ("WORKERS", _positive_int),
     "threads": ("THREADS", _bounded_int(1, 256)),
+    "thread_wait_seconds": ("THREAD_WAIT_SECONDS", _positive_float),
     "worker_slots": ("WORKER_SLOTS", _non_negative_int),
     "timeout_seconds": ("TIMEOUT", _positive_int),
     "graceful_timeout_seconds": ("GRACEFUL_TIMEOUT", _positive_int),

@@ -15,7 +15,11 @@ proc_name = "nllb"
 bind = [_settings.bind]
 workers = _settings.workers
 threads = _settings.threads
-worker_class = "gthread" if _settings.threads > 1 else "sync"
+# gthread that answers 503 at once while its queue for threads is not draining (THREAD_WAIT_SECONDS).
+worker_class = "nllb.frontend.worker.SheddingThreadWorker" if _settings.threads > 1 else "sync"
+# Connections a worker holds (kept-alive ones included) and the kernel's accept queue.
+worker_connections = 1000
+backlog = 1024
 timeout = _settings.timeout_seconds
 graceful_timeout = _settings.graceful_timeout_seconds
 keepalive = 5

@@ -90,7 +90,9 @@ class TranslateResource:
         characters = sum(len(text) for text in request.texts)
         record = req.context.translation = TranslationRecord(request, characters)
         charge(self.gate, req, resp, characters)
-        deadline = time.monotonic() + self.settings.request_timeout_seconds
+        # From when the request arrived, not from when a thread got to it (nllb.frontend.worker).
+        arrived = req.env.get("nllb.arrived") or time.monotonic()
+        deadline = arrived + self.settings.request_timeout_seconds
         try:
             result = self.service.translate(
                 request.texts, request.source_lang, request.target_lang, request.quality,
