@@ -149,7 +149,7 @@ def worker_app():
         decoding = f"l{settings.max_decoding_length}i{settings.max_input_tokens}"
         cache = TranslationCache(redis_client, _runtime.model.fingerprint, settings.cache_ttl_seconds, decoding)
     service = TranslationService(settings, _runtime.model, client, cache)
-    gate = AccessGate(settings, _runtime.admin_token, open_store(settings), Limiter(_runtime.limits, redis_client))
+    gate = AccessGate(settings, _runtime.admin_token, open_store(settings, create=False), Limiter(_runtime.limits, redis_client))
     gate.start_usage_flusher()
     atexit.register(gate.flush_usage)
     return create_app(settings, service, _runtime.exchange.state, gate, breaker, _runtime.model)

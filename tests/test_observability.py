@@ -141,8 +141,8 @@ def test_text_logs_for_people(make_server):
 def test_readiness_reports_each_check_and_the_breaker(make_server):
     srv = make_server(CIRCUIT_BREAKER_TIMEOUT="60").start()
     ready = srv.get("/health/ready").json
-    assert ready["checks"] == {"model_loaded": True, "engine_alive": True, "circuit_closed": True,
-                               "queue_not_saturated": True}
+    assert ready["checks"] == {"model_loaded": True, "engine_alive": True, "engine_responsive": True,
+                               "circuit_closed": True, "queue_not_saturated": True, "token_store": True}
     srv.admin("POST", "/admin/circuit-breaker/test", {})
     not_ready = srv.get("/health/ready")
     assert not_ready.status == 503 and not_ready.json["checks"]["circuit_closed"] is False

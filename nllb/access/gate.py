@@ -12,7 +12,7 @@ import time
 import redis
 
 from nllb.access.ratelimit import Budget, Decision, Limiter
-from nllb.access.tokens import MAX_TOKEN_LENGTH, Limits, TokenRecord, token_hash
+from nllb.access.tokens import MAX_TOKEN_LENGTH, Limits, StoreUnavailable, TokenRecord, token_hash
 from nllb.config import Settings
 
 log = logging.getLogger("nllb.access")
@@ -111,8 +111,15 @@ class AccessGate:
         if usage:
             try:
                 self.store.record_usage({k: tuple(v) for k, v in usage.items()})
-            except Exception as exc:  # the counters are best effort; requests must not fail for them
-                log.warning("token usage could not be saved: %s", exc)
+            except (redis.RedisError, OSError, StoreUnavailable) as exc:
+                # Kept for the next flush: one entry per token, so what waits stays small.
+                log.warning("token usage could not be saved, will retry: %s", exc)
+                with self._usage_lock:
+                    for token_id, (requests, characters, last) in usage.items():
+                        entry = self._usage.setdefault(token_id, [0, 0, 0.0])
+                        entry[0] += requests
+                        entry[1] += characters
+                        entry[2] = max(entry[2], last)
 
     def start_usage_flusher(self) -> None:
         def loop() -> None:
@@ -130,7 +137,7 @@ class AccessGate:
             return cached[1]
         try:
             record = self.store.by_hash(digest)
-        except (redis.RedisError, OSError) as exc:
+        except (redis.RedisError, OSError, StoreUnavailable) as exc:
             if cached:  # the store is down: the last answer beats none
                 return cached[1]
             log.error("token store unavailable: %s", exc)

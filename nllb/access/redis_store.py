@@ -69,6 +69,10 @@ class RedisTokenStore:
         token_id = self.redis.get(PREFIX + "name:" + name)
         return self.get(int(token_id)) if token_id else None
 
+    def problem(self) -> str | None:
+        """None: a Redis outage shows in the cache and rate-limit reports, and lookups fall back to what they know."""
+        return None
+
     def by_hash(self, digest: str) -> TokenRecord | None:
         token_id = self.redis.get(PREFIX + "hash:" + digest)
         return self.get(int(token_id)) if token_id else None

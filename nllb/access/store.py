@@ -1,14 +1,27 @@
-"""Tokens in SQLite (WAL), the default store; one connection per process."""
+"""Tokens in SQLite (WAL), the default store.
+
+Each process has two connections: one for reads (token lookups, listings)
+and one for writes (admin changes, usage counters), each behind its own lock,
+so a write waiting for another process's lock never holds up a lookup. A
+write waits at most `WRITE_WAIT_SECONDS`. Any database fault is raised as
+StoreUnavailable and drops the connection, so the next call opens the file
+anew: a database made writable again, or replaced, is used at once. A
+database deleted while the service runs is reported, never silently
+recreated, since the tokens it held would be gone.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from nllb.access.tokens import (
     Limits,
+    StoreUnavailable,
     TokenError,
     TokenRecord,
     check_description,
@@ -41,6 +54,9 @@ MIGRATIONS = [
     """,
 ]
 
+WRITE_WAIT_SECONDS = 2.0
+READ_WAIT_SECONDS = 2.0
+
 _COLUMNS = (
     "id, name, description, prefix, created_at, last_used_at, active, rate_limit_requests, "
     "rate_limit_window, char_limit, char_window, requests_total, characters_total"
@@ -48,28 +64,35 @@ _COLUMNS = (
 
 
 class SqliteTokenStore:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, create: bool = True):
+        """`create`: make the file if it is missing (the master and the CLI); workers only open it."""
         self.path = path
-        self._lock = threading.Lock()
-        self._db: sqlite3.Connection | None = None
-        self._pid = None
-
-    def _connection(self) -> sqlite3.Connection:
-        # A connection must not cross fork: each worker opens its own.
-        if self._db is None or self._pid != os.getpid():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=10, check_same_thread=False, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA busy_timeout=10000")
-            self._migrate(db)
-            self._db, self._pid = db, os.getpid()
-        return self._db
+        self.may_create = create
+        self._reader = _Connection(self, READ_WAIT_SECONDS)
+        self._writer = _Connection(self, WRITE_WAIT_SECONDS)
 
     def close(self) -> None:
-        with self._lock:
-            if self._db is not None:
-                self._db.close()
-                self._db = None
+        self._reader.close()
+        self._writer.close()
+
+    def problem(self) -> str | None:
+        """Why the store cannot serve (for readiness), or None."""
+        try:
+            self._reader.identity()
+        except StoreUnavailable as exc:
+            return str(exc)
+        return None
+
+    def _open(self, wait_seconds: float) -> sqlite3.Connection:
+        if self.may_create:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        mode = "rwc" if self.may_create else "rw"
+        db = sqlite3.connect(f"{self.path.absolute().as_uri()}?mode={mode}", uri=True, timeout=wait_seconds,
+                             check_same_thread=False, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute(f"PRAGMA busy_timeout={int(wait_seconds * 1000)}")
+        self._migrate(db)
+        return db
 
     @staticmethod
     def _migrate(db: sqlite3.Connection) -> None:
@@ -88,14 +111,18 @@ class SqliteTokenStore:
                 raise
 
     def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
-        with self._lock:
-            return self._connection().execute(sql, params).fetchall()
+        with self._reader.use() as db:
+            return db.execute(sql, params).fetchall()
+
+    def _write(self, sql: str, params: tuple = ()) -> None:
+        with self._writer.use() as db:
+            db.execute(sql, params)
 
     def create(self, name: str, description: str = "", limits: Limits = Limits()) -> tuple[TokenRecord, str]:
         name, description = check_name(name), check_description(description)
         token = new_token()
         try:
-            self._query(
+            self._write(
                 "INSERT INTO tokens (name, description, token_hash, prefix, created_at, rate_limit_requests, "
                 "rate_limit_window, char_limit, char_window) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (name, description, token_hash(token), display_prefix(token), now(),
@@ -121,19 +148,18 @@ class SqliteTokenStore:
         return _record(rows[0]) if rows else None
 
     def set_active(self, token_id: int, active: bool) -> TokenRecord | None:
-        self._query("UPDATE tokens SET active = ? WHERE id = ?", (int(active), token_id))
+        self._write("UPDATE tokens SET active = ? WHERE id = ?", (int(active), token_id))
         return self.get(token_id)
 
     def set_limits(self, token_id: int, limits: Limits) -> TokenRecord | None:
-        self._query(
+        self._write(
             "UPDATE tokens SET rate_limit_requests = ?, rate_limit_window = ?, char_limit = ?, char_window = ? WHERE id = ?",
             (limits.requests, limits.requests_window, limits.characters, limits.characters_window, token_id),
         )
         return self.get(token_id)
 
     def record_usage(self, usage: dict[int, tuple[int, int, float]]) -> None:
-        with self._lock:
-            db = self._connection()
+        with self._writer.use() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 db.executemany(
@@ -145,6 +171,58 @@ class SqliteTokenStore:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+
+
+class _Connection:
+    """One SQLite connection of this process, opened on first use and after any fault."""
+
+    def __init__(self, store: SqliteTokenStore, wait_seconds: float):
+        self.store = store
+        self.wait_seconds = wait_seconds
+        self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
+        self._pid: int | None = None
+        self._file: tuple[int, int] | None = None  # (device, inode) of the file it opened
+
+    def identity(self) -> tuple[int, int]:
+        """The database file's (device, inode); StoreUnavailable once it was deleted."""
+        try:
+            stat = os.stat(self.store.path)
+        except FileNotFoundError:
+            if self._file is not None or not self.store.may_create:
+                raise StoreUnavailable(
+                    f"the token database {self.store.path} was deleted while the service runs; "
+                    "restore it or restart the service") from None
+            return (0, 0)
+        except OSError as exc:
+            raise StoreUnavailable(f"the token database {self.store.path} cannot be read: {exc.strerror}") from None
+        return stat.st_dev, stat.st_ino
+
+    @contextlib.contextmanager
+    def use(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                file = self.identity()
+                # A connection must not cross fork, and must follow a file replaced under it.
+                if self._db is None or self._pid != os.getpid() or file != self._file:
+                    self._drop()
+                    self._db = self.store._open(self.wait_seconds)
+                    self._pid, self._file = os.getpid(), self.identity()
+                yield self._db
+            except sqlite3.DatabaseError as exc:
+                if isinstance(exc, (sqlite3.IntegrityError, sqlite3.ProgrammingError)):
+                    raise  # the caller's mistake, not the database's
+                self._drop()
+                raise StoreUnavailable(f"the token database {self.store.path} failed: {exc}") from None
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop()
+
+    def _drop(self) -> None:
+        if self._db is not None and self._pid == os.getpid():
+            self._db.close()
+        self._db = None
 
 
 def _record(row: tuple) -> TokenRecord:

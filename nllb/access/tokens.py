@@ -29,6 +29,10 @@ class TokenError(ValueError):
         self.field = field
 
 
+class StoreUnavailable(Exception):
+    """The token store cannot be read or written right now; the message says why, without secrets."""
+
+
 @dataclasses.dataclass(frozen=True)
 class Limits:
     """A token's own limits; None falls back to the service's defaults."""

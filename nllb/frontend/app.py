@@ -7,6 +7,7 @@ import falcon.media
 import ujson
 
 from nllb.access.gate import AccessGate
+from nllb.access.tokens import StoreUnavailable
 from nllb.config import Settings
 from nllb.engine.breaker import CircuitBreaker
 from nllb.frontend import docs, openapi
@@ -18,7 +19,7 @@ from nllb.frontend.breaker import (
     BreakerTestResource,
 )
 from nllb.frontend.cache import CacheResource, CacheStatsResource
-from nllb.frontend.errors import handle_unexpected, serialize_error
+from nllb.frontend.errors import handle_store_unavailable, handle_unexpected, serialize_error
 from nllb.frontend.health import (
     Health,
     InfoResource,
@@ -60,11 +61,12 @@ def create_app(
 ) -> falcon.App:
     middleware = [RequestContext(), RequestLog(model.languages, settings.log_text), Authentication(settings, gate)]
     app = falcon.App(middleware=middleware)
-    health = Health(settings, state, breaker)
+    health = Health(settings, state, breaker, gate.store)
     json_handler = falcon.media.JSONHandler(dumps=_dumps, loads=ujson.loads)
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = json_handler
     app.set_error_serializer(serialize_error)
     app.add_error_handler(Exception, handle_unexpected)
+    app.add_error_handler(StoreUnavailable, handle_store_unavailable)
     spec = openapi.build(settings, model.languages)
     app.add_route("/translate", TranslateResource(settings, service, state, gate,
                                                   RequestSchema(spec, "TranslateRequest")))

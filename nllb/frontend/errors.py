@@ -78,3 +78,10 @@ def handle_unexpected(req: falcon.Request, resp: falcon.Response, exc: Exception
         raise exc
     log.exception("request %s failed", getattr(req.context, "request_id", "-"))
     raise APIError(500, "internal_error", "The server failed to handle this request; it has been logged.")
+
+
+def handle_store_unavailable(req: falcon.Request, resp: falcon.Response, exc: Exception, params: dict) -> None:
+    """The token database failed (locked, read-only, deleted): a clear 503, and the reason in the log."""
+    log.error("request %s: %s", getattr(req.context, "request_id", "-"), exc)
+    raise APIError(503, "token_store_unavailable", "Tokens cannot be read or changed right now; retry shortly.",
+                   headers={"Retry-After": "5"})

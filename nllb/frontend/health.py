@@ -17,10 +17,11 @@ from nllb.modeldir import ModelDirectory
 class Health:
     """What the probes and /health/info report, from shared memory."""
 
-    def __init__(self, settings: Settings, state: EngineState, breaker: CircuitBreaker):
+    def __init__(self, settings: Settings, state: EngineState, breaker: CircuitBreaker, store):
         self.settings = settings
         self.state = state
         self.breaker = breaker
+        self.store = store
 
     def stall(self) -> str | None:
         return self.state.stall(self.settings.engine_stall_seconds, self.settings.batch_stall_seconds)
@@ -32,6 +33,7 @@ class Health:
             "engine_responsive": self.stall() is None,
             "circuit_closed": not self.breaker.rejects_now(),
             "queue_not_saturated": self.state.queue_depth < self.settings.max_queue_size,
+            "token_store": self.store.problem() is None,
         }
 
     def reason(self, checks: dict[str, bool]) -> str | None:
@@ -43,6 +45,8 @@ class Health:
             return "the circuit breaker is open"
         if not checks["queue_not_saturated"]:
             return "the queue is full"
+        if not checks["token_store"]:
+            return self.store.problem() or "the token store failed"
         return None
 
 
