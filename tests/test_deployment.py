@@ -4,12 +4,15 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import yaml
+from support import free_port, request
 
 from nllb.config import _VARIABLES
 
@@ -130,3 +133,50 @@ def test_the_service_refuses_a_directory_that_is_not_an_nllb_model(make_server, 
     assert srv.process.wait(30) != 0
     assert "no model.bin: it is not a CTranslate2 model" in srv.log()
     assert "Traceback" not in srv.log()
+
+
+def run_nginx_site(tmp_path, listen_port: int, upstream_port: int) -> subprocess.Popen:
+    """The shipped nginx site, on loopback ports, under a private prefix."""
+    site = (CONF / "nginx" / "nllb.conf").read_text()
+    site = site.replace("listen 80;", f"listen 127.0.0.1:{listen_port};").replace("listen [::]:80;", "")
+    site = site.replace("127.0.0.1:8000", f"127.0.0.1:{upstream_port}")
+    (tmp_path / "site.conf").write_text(site)
+    temp = "".join(f"  {name}_temp_path {tmp_path}/{name};\n" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\ndaemon off;\nevents {{}}\n"
+        f"http {{\n  access_log off;\n{temp}  include {tmp_path}/site.conf;\n}}\n"
+    )
+    process = subprocess.Popen([tool("nginx"), "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", listen_port), timeout=0.5).close()
+            return process
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise TimeoutError((tmp_path / "error.log").read_text())
+
+
+def test_errors_nginx_answers_itself_are_json_like_the_service(server, tmp_path):
+    port = free_port()
+    nginx = run_nginx_site(tmp_path, port, server.port)
+    try:
+        big = request(port, "POST", "/translate", b"x" * (6 * 1024 * 1024),
+                      {"Content-Type": "application/json", "X-Request-ID": "big-1"})
+        assert big.status == 413 and big.headers["content-type"] == "application/json"
+        assert big.json == {"error": "payload_too_large", "message": big.json["message"], "request_id": "big-1"}
+        passed = request(port, "POST", "/translate", b"{}", {"Content-Type": "application/json"})
+        assert passed.status == 401 and passed.json["error"] == "missing_token"  # nllb's own error, untouched
+    finally:
+        nginx.terminate()
+        nginx.wait()
+    dead = free_port()
+    nginx = run_nginx_site(tmp_path, port, dead)
+    try:
+        down = request(port, "GET", "/health/ready")
+        assert down.status == 502 and down.json["error"] == "unavailable"
+        assert down.headers["retry-after"] == "5" and down.json["request_id"]
+    finally:
+        nginx.terminate()
+        nginx.wait()
