@@ -2,9 +2,12 @@
 
 import json
 import os
+import shutil
 import signal
+import sqlite3
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from support import request
@@ -155,3 +158,73 @@ def test_a_stopped_engine_is_reported_failed_fast_and_replaced(make_server):
             os.kill(engine, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+# Overload: refused at once, or answered within the deadline counted from arrival.
+
+def test_a_burst_that_cannot_be_served_in_time_is_refused_at_once(make_server):
+    srv = make_server(WORKERS="1", THREADS="2", REQUEST_TIMEOUT_SECONDS="3").start()
+    long_word = {**HELLO, "text": "x" + "ab" * 9_999, "quality": "best"}
+    results = []
+
+    def call():
+        started = time.monotonic()
+        resp = srv.post("/translate", long_word, timeout=120)
+        results.append((resp, time.monotonic() - started))
+
+    clients = [threading.Thread(target=call) for _ in range(30)]
+    for client in clients:
+        client.start()
+        time.sleep(0.1)
+    for client in clients:
+        client.join()
+    assert {resp.status for resp, _ in results} <= {200, 503, 504}
+    assert max(took for _, took in results) < 6
+    shed = [resp for resp, _ in results if resp.status == 503]
+    assert shed and all(r.json["error"] == "overloaded" and r.headers["retry-after"] == "1" for r in shed)
+
+
+# The token database: faults are 503s that heal, never 500s, and never slow translations.
+
+def database_of(srv) -> Path:
+    return Path(srv.env["DATA_DIR"]) / "nllb.db"
+
+
+def test_a_locked_token_database_is_a_clear_503_and_does_not_slow_translations(make_server):
+    srv = make_server().start()
+    locker = sqlite3.connect(database_of(srv), isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        resp, took = timed(lambda: srv.admin("POST", "/admin/tokens", {"name": "while-locked"}))
+        assert resp.status == 503 and resp.json["error"] == "token_store_unavailable", resp.body
+        assert resp.headers["retry-after"] == "5" and took < 4
+        for _ in range(8):  # across the token cache's lifetime and a usage flush
+            resp, took = timed(lambda: srv.translate("Hello.", quality="fast"))
+            assert resp.status == 200 and took < 1
+            time.sleep(0.5)
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert srv.admin("POST", "/admin/tokens", {"name": "after-the-lock"}).status == 201
+
+
+def test_a_token_database_deleted_while_running_is_reported_and_a_restored_one_used(make_server, tmp_path):
+    srv = make_server().start()
+    path = database_of(srv)
+    revoked = srv.create_token("revoked-before").json
+    assert srv.admin("DELETE", f"/admin/tokens/{revoked['id']}").status == 200
+    backup = tmp_path / "backup.db"
+    with sqlite3.connect(path) as source, sqlite3.connect(backup) as copy:
+        source.backup(copy)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    ready = srv.get("/health/ready")
+    assert ready.status == 503 and ready.json["checks"]["token_store"] is False
+    assert "deleted" in ready.json["reason"]
+    time.sleep(2.1)  # past the workers' token cache
+    refused = srv.translate("Hello.", quality="fast", token=revoked["token"])
+    assert refused.status == 503 and refused.json["error"] == "auth_unavailable"
+    shutil.copy(backup, path)
+    assert srv.get("/health/ready").status == 200
+    assert srv.translate("Hello.", quality="fast", token=revoked["token"]).status == 401
+    assert srv.translate("Hello.", quality="fast").status == 200
