@@ -74,10 +74,12 @@ class Settings:
     threads: int = 8
     # Once a request has waited this long for a worker thread, new ones get 503 at once.
     thread_wait_seconds: float = 1.0
+    header_timeout_seconds: float = 10.0  # a request head must arrive whole within this, or 408
     worker_slots: int = 0  # 0: twice the workers, so a graceful reload fits
     timeout_seconds: int = 120
     graceful_timeout_seconds: int = 30
-    data_dir: Path = Path("data")
+    # Absolute, so the CLI run from any directory and the service use one database.
+    data_dir: Path = dataclasses.field(default_factory=lambda: _default_data_dir(os.environ))
     log_level: str = "info"
     log_format: str = "json"
     log_text: bool = False
@@ -110,6 +112,7 @@ class Settings:
                 except ValueError as exc:
                     shown = "(hidden)" if name in _SECRETS else repr(raw)
                     raise ConfigError(f"{variable}={shown} is not valid: {exc}") from None
+        values.setdefault("data_dir", _default_data_dir(env))
         settings = cls(**values)
         if settings.worker_slots and settings.worker_slots < settings.workers:
             raise ConfigError(
@@ -180,7 +183,13 @@ def _index_list(raw: str) -> tuple[int, ...]:
 
 
 def _path(raw: str) -> Path:
-    return Path(raw).expanduser()
+    return Path(raw).expanduser().absolute()
+
+
+def _default_data_dir(env: Mapping[str, str]) -> Path:
+    """$XDG_DATA_HOME/nllb, or ~/.local/share/nllb."""
+    base = env.get("XDG_DATA_HOME", "").strip()
+    return (Path(base) if base else Path.home() / ".local" / "share").absolute() / "nllb"
 
 
 def _boolean(raw: str) -> bool:
@@ -257,6 +266,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "workers": ("WORKERS", _positive_int),
     "threads": ("THREADS", _bounded_int(1, 256)),
     "thread_wait_seconds": ("THREAD_WAIT_SECONDS", _positive_float),
+    "header_timeout_seconds": ("HEADER_TIMEOUT_SECONDS", _positive_float),
     "worker_slots": ("WORKER_SLOTS", _non_negative_int),
     "timeout_seconds": ("TIMEOUT", _positive_int),
     "graceful_timeout_seconds": ("GRACEFUL_TIMEOUT", _positive_int),

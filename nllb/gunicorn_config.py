@@ -15,8 +15,9 @@ proc_name = "nllb"
 bind = [_settings.bind]
 workers = _settings.workers
 threads = _settings.threads
-# gthread that answers 503 at once while its queue for threads is not draining (THREAD_WAIT_SECONDS).
-worker_class = "nllb.frontend.worker.SheddingThreadWorker" if _settings.threads > 1 else "sync"
+# gthread that collects request heads without a thread (HEADER_TIMEOUT_SECONDS) and answers 503 at
+# once while its queue for threads is not draining (THREAD_WAIT_SECONDS).
+worker_class = "nllb.frontend.worker.ThreadWorker" if _settings.threads > 1 else "sync"
 # Connections a worker holds (kept-alive ones included) and the kernel's accept queue.
 worker_connections = 1000
 backlog = 1024

@@ -1,60 +1,78 @@
-"""The gunicorn worker class: gthread that refuses work it cannot start soon, instead of queueing it.
+"""The gunicorn worker class: gthread that never lets a client pin a thread, nor queues what it cannot serve.
 
-gthread hands every readable connection to its thread pool, whose queue has
-no bound: when every thread waits on slow work, requests wait there for
-minutes, past every deadline, and are answered after their clients have left.
-Here, once the request that has waited longest for a thread has waited
-`THREAD_WAIT_SECONDS`, the queue is not draining, and new connections are
-answered 503 `overloaded` at once by a small pool of their own; a burst of
-quick requests still queues and passes. The app learns when each request
-arrived (`environ["nllb.arrived"]`), so its deadline runs from then, not from
-when a thread got to it.
+Slow clients: gthread hands a connection to a thread as soon as its first
+byte arrives, and the thread then blocks reading the rest of the request
+head; 64 clients sending their headers a byte a second held every thread,
+and nobody else was answered. Here the main loop collects each request head
+without blocking, alongside gthread's other connections, and only a complete
+head goes to a thread; a head not complete within `HEADER_TIMEOUT_SECONDS` is
+answered 408.
+
+Overload: gthread's thread pool has an unbounded queue: when every thread
+waits on slow work, requests wait there for minutes, past every deadline, and
+are answered after their clients have left. Here, once the request that has
+waited longest for a thread has waited `THREAD_WAIT_SECONDS`, the queue is
+not draining, and new requests are answered 503 `overloaded` at once; a
+burst of quick requests still queues and passes. The app learns when each
+request arrived (`environ["nllb.arrived"]`), so its deadline runs from then,
+not from when a thread got to it.
+
+Both refusals are written by the main loop, which then lingers on the
+connection — draining what the client still sends until it closes, so no
+reset destroys the answer — without holding any thread.
 """
 
 from __future__ import annotations
 
 import collections
+import errno
+import selectors
+import socket
 import threading
 import time
 import uuid
-from concurrent import futures
+from functools import partial
 
 import ujson
 from gunicorn import util
 from gunicorn.workers import gthread
 
-# Written before the request is read: a client still sending sees it once it
-# reads, and lingering on close drains what it sent, so no reset loses the answer.
-_SHED_LINGER_SECONDS = 1.0
-_SHED_THREADS = 2
+_HEAD_END = b"\r\n\r\n"
+_LINGER_SECONDS = 2.0
 
 
-def overloaded_response() -> bytes:
-    body = ujson.dumps({
-        "error": "overloaded",
-        "message": "Too many requests wait for this server; retry shortly.",
-        "request_id": uuid.uuid4().hex,
-    }).encode()
-    head = ("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+def error_response(status: str, code: str, message: str, retry_after: int | None = None) -> bytes:
+    """A complete HTTP response in nllb's JSON error shape, for answers given before the app sees a request."""
+    body = ujson.dumps({"error": code, "message": message, "request_id": uuid.uuid4().hex}).encode()
+    retry = f"Retry-After: {retry_after}\r\n" if retry_after is not None else ""
+    head = (f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n{retry}"
             f"Connection: close\r\nContent-Length: {len(body)}\r\n\r\n")
     return head.encode("latin-1") + body
 
 
-class SheddingThreadWorker(gthread.ThreadWorker):
+_OVERLOADED = error_response("503 Service Unavailable", "overloaded",
+                             "Too many requests wait for this server; retry shortly.", retry_after=1)
+_HEAD_TOO_SLOW = error_response("408 Request Timeout", "request_timeout", "The request head did not arrive in time.")
+
+
+class ThreadWorker(gthread.ThreadWorker):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         from nllb.config import Settings
 
-        self.patience = Settings.from_env().thread_wait_seconds
-        # Arrival times of the connections handed to the pool and not yet started, oldest first (its queue is FIFO).
+        settings = Settings.from_env()
+        self.patience = settings.thread_wait_seconds
+        self.header_timeout = settings.header_timeout_seconds
+        self.max_head = self.cfg.limit_request_line + self.cfg.limit_request_fields * (
+            self.cfg.limit_request_field_size + 2) + len(_HEAD_END)
+        # Connections in the main loop's care, each oldest first: heads still
+        # arriving, and refused connections lingering until their client closes.
+        self._heads: collections.deque = collections.deque()
+        self._lingering: collections.deque = collections.deque()
+        # Arrival times of requests handed to the thread pool and not yet started (its queue is FIFO).
         self._waiting: collections.deque[float] = collections.deque()
         self._waiting_lock = threading.Lock()
-        self._shedding: futures.ThreadPoolExecutor | None = None
         self._arrival = threading.local()
-
-    def init_process(self) -> None:
-        self._shedding = futures.ThreadPoolExecutor(_SHED_THREADS, thread_name_prefix="nllb-shed")
-        super().init_process()
 
     def load_wsgi(self) -> None:
         super().load_wsgi()
@@ -66,31 +84,115 @@ class SheddingThreadWorker(gthread.ThreadWorker):
 
         self.wsgi = stamped
 
+    # Main thread: heads, dispatch, refusals.
+
     def enqueue_req(self, conn) -> None:
+        """gthread's hand-off of a readable connection: collect its request head first, then dispatch."""
+        if conn.initialized and conn.parser.unreader.buf.getvalue():
+            self._dispatch(conn)  # the parser already read ahead into the next request
+            return
+        conn.nllb_head = b""
+        conn.nllb_deadline = time.monotonic() + self.header_timeout
+        conn.sock.setblocking(False)
+        outcome = self._collect(conn)
+        if outcome is None:
+            self._watch(self._heads, conn, self._on_head_readable)
+        else:
+            self._after_head(conn, outcome)
+
+    def _on_head_readable(self, conn, _sock) -> None:
+        outcome = self._collect(conn)
+        if outcome is not None:
+            self._unwatch(self._heads, conn)
+            self._after_head(conn, outcome)
+
+    def _collect(self, conn) -> str | None:
+        """Read what has arrived: "complete", "closed", or None while the head is still coming."""
+        data = _receive(conn.sock)
+        if data is None:
+            return None
+        if not data:
+            return "closed"
+        conn.nllb_head += data
+        if _HEAD_END in conn.nllb_head or len(conn.nllb_head) > self.max_head:
+            return "complete"  # an over-long head goes on too: the parser refuses it with its own error
+        return None
+
+    def _after_head(self, conn, outcome: str) -> None:
+        if outcome == "closed":
+            self._drop(conn)
+        else:
+            self._dispatch(conn)
+
+    def _dispatch(self, conn) -> None:
         conn.nllb_arrived = now = time.monotonic()
         with self._waiting_lock:
             stuck = bool(self._waiting) and now - self._waiting[0] > self.patience
             if not stuck:
                 self._waiting.append(now)
-        if not stuck:
+        if stuck:
+            self._refuse(conn, _OVERLOADED)
+        else:
             super().enqueue_req(conn)
+
+    def _refuse(self, conn, response: bytes) -> None:
+        """Answer without reading (more of) the request, then linger until the client closes."""
+        try:
+            conn.sock.send(response)  # a few hundred bytes: the send buffer takes them whole
+            conn.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            self._drop(conn)
             return
-        done = self._shedding.submit(self._shed, conn)
-        done.add_done_callback(lambda fut: self.method_queue.defer(self.finish_request, conn, fut))
+        conn.nllb_deadline = time.monotonic() + _LINGER_SECONDS
+        self._watch(self._lingering, conn, self._on_linger_readable)
+
+    def _on_linger_readable(self, conn, _sock) -> None:
+        if _receive(conn.sock) == b"":
+            self._unwatch(self._lingering, conn)
+            self._drop(conn)
+
+    def murder_pending(self) -> None:
+        super().murder_pending()
+        now = time.monotonic()
+        while self._heads and self._heads[0].nllb_deadline <= now:
+            conn = self._heads[0]
+            self._unwatch(self._heads, conn)
+            self._refuse(conn, _HEAD_TOO_SLOW)
+        while self._lingering and self._lingering[0].nllb_deadline <= now:
+            conn = self._lingering[0]
+            self._unwatch(self._lingering, conn)
+            self._drop(conn)
+
+    def _watch(self, queue: collections.deque, conn, callback) -> None:
+        queue.append(conn)
+        self.poller.register(conn.sock, selectors.EVENT_READ, partial(callback, conn))
+
+    def _unwatch(self, queue: collections.deque, conn) -> None:
+        queue.remove(conn)
+        self.poller.unregister(conn.sock)
+
+    def _drop(self, conn) -> None:
+        self.nr_conns -= 1
+        util.close(conn.sock)
+
+    # Pool threads.
 
     def handle(self, conn):
         with self._waiting_lock:
             self._waiting.popleft()
         self._arrival.when = conn.nllb_arrived
+        head, conn.nllb_head = getattr(conn, "nllb_head", b""), b""
+        if head:
+            conn.sock.setblocking(True)
+            conn.init()
+            conn.parser.unreader.unread(head)
+            conn.data_ready = True
         return super().handle(conn)
 
-    @staticmethod
-    def _shed(conn) -> bool:
-        """Answer 503 without reading the request; False: the connection is closed after."""
-        try:
-            conn.sock.setblocking(True)
-            conn.sock.sendall(overloaded_response())
-            util.close_graceful(conn.sock, timeout=_SHED_LINGER_SECONDS)
-        except OSError:
-            pass
-        return False
+
+def _receive(sock: socket.socket) -> bytes | None:
+    """What a non-blocking socket holds: b"" once the peer closed (or failed), None when nothing is there yet."""
+    try:
+        return sock.recv(65536)
+    except OSError as exc:
+        return None if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK) else b""
