@@ -15,6 +15,9 @@ import threading
 from pathlib import Path
 
 _lock = threading.Lock()
+# A private directory is named after its master, so one left by a master that
+# was killed (SIGKILL leaves no chance to clean up) is known for stale later.
+_PRIVATE_PREFIX = "nllb-metrics-"
 
 
 def prepare(configured: str | None) -> Path:
@@ -25,9 +28,28 @@ def prepare(configured: str | None) -> Path:
         for entry in path.glob("*.db"):
             entry.unlink()
     else:
-        path = Path(tempfile.mkdtemp(prefix="nllb-metrics-"))
+        remove_stale(Path(tempfile.gettempdir()))
+        path = Path(tempfile.mkdtemp(prefix=f"{_PRIVATE_PREFIX}{os.getpid()}-"))
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
     return path
+
+
+def remove_stale(parent: Path) -> None:
+    """Remove the private directories of masters that are no longer running."""
+    for entry in parent.glob(f"{_PRIVATE_PREFIX}*-*"):
+        pid = entry.name[len(_PRIVATE_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and entry.is_dir() and entry.stat().st_uid == os.getuid() and not _alive(int(pid)):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def remove(path: Path, created: bool) -> None:

@@ -73,8 +73,11 @@ def start(server) -> None:
         admin_token = resolve_admin_token(settings)
         model = ModelDirectory.open(settings.model_path or _synthetic_model(settings.data_dir))
         _prepare_token_store(settings)
-    except (ConfigError, ModelDirectoryError) as exc:
-        raise SystemExit(f"nllb: {exc}") from None
+    except BaseException as exc:
+        metrics_files.remove(metrics_dir, created=settings.metrics_dir is None)
+        if isinstance(exc, (ConfigError, ModelDirectoryError)):
+            raise SystemExit(f"nllb: {exc}") from None
+        raise
     if model.synthetic:
         log.warning(
             "SYNTHETIC MODEL (%s) at %s: random weights, translations are GIBBERISH. "

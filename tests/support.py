@@ -12,8 +12,11 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+
+from nllb import metrics_files
 
 
 @dataclasses.dataclass
@@ -156,6 +159,7 @@ class Server:
             if self.process.poll() is None:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+            metrics_files.remove_stale(Path(tempfile.gettempdir()))  # a killed master cleans up nothing
             self._log.close()
         return code
 

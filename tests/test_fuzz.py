@@ -8,7 +8,7 @@ import sys
 from support import ADMIN_TOKEN
 
 
-def test_schemathesis_finds_no_server_error_and_no_response_off_the_spec(make_server):
+def test_schemathesis_finds_no_server_error_and_no_response_off_the_spec(make_server, tmp_path):
     # The admin token reaches every operation; limits would only turn fuzzing into 429s.
     srv = make_server(RATE_LIMIT_ENABLED="false", AUTH_FAILURE_LIMIT="100000000").start()
     st = shutil.which("st", path=os.path.dirname(sys.executable))
@@ -20,7 +20,7 @@ def test_schemathesis_finds_no_server_error_and_no_response_off_the_spec(make_se
          # Opening the breaker would turn the rest of the run into 503s.
          "--exclude-path-regex", "/admin/circuit-breaker/(test|reset)",
          "--max-examples", "60", "--seed", "20261127", "--no-color"],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True, text=True, timeout=600, cwd=tmp_path,  # its .schemathesis cache stays out of the tree
     )
     assert result.returncode == 0, result.stdout[-6000:]
     assert "Traceback" not in srv.log()

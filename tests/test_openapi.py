@@ -1,8 +1,5 @@
 """/openapi.json describes exactly the routes the app serves, and is a valid OpenAPI 3.1 document."""
 
-import tempfile
-from pathlib import Path
-
 import falcon.inspect
 from openapi_spec_validator import validate
 
@@ -11,7 +8,6 @@ from nllb.engine.breaker import CircuitBreaker
 from nllb.frontend.app import create_app
 from nllb.ipc.memory import SharedMemory
 from nllb.modeldir import ModelDirectory
-from nllb.synthetic import write_model
 
 
 def test_the_document_is_valid_openapi_3_1(server):
@@ -20,12 +16,12 @@ def test_the_document_is_valid_openapi_3_1(server):
     validate(spec)
 
 
-def test_every_route_is_in_the_document_and_nothing_else(server):
+def test_every_route_is_in_the_document_and_nothing_else(server, tiny_model):
     spec = server.get("/openapi.json").json
     documented = {(path, method.upper()) for path, item in spec["paths"].items()
                   for method in item if method != "parameters"}
     # The app's own routing table, through Falcon's public inspection API.
-    app = _app_for_inspection()
+    app = _app_for_inspection(tiny_model)
     served = {(route.path, m.method) for route in falcon.inspect.inspect_routes(app)
               for m in route.methods if not m.internal}
     assert documented == served
@@ -40,10 +36,10 @@ def test_the_limits_and_languages_published_are_the_enforced_ones(server):
                                       "target_lang": "fra_Latn"}).status == 413
 
 
-def _app_for_inspection():
+def _app_for_inspection(model_path):
     """The real app factory, with stand-ins for the parts that need a running engine."""
     settings = Settings.from_env({})
-    model = ModelDirectory.open(write_model("tiny", Path(tempfile.mkdtemp()) / "tiny"))
+    model = ModelDirectory.open(model_path)
 
     class Service:
         cache = None
