@@ -21,18 +21,21 @@ VENV = ROOT / ".venv"
 BIN = VENV / "bin"
 
 
-def ensure_environment() -> None:
+def ensure_environment(extras: set[str]) -> None:
+    """A .venv with nllb and `extras`; reinstalled when pyproject.toml changes or an extra is missing."""
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     stamp = VENV / ".installed"
-    if stamp.is_file() and stamp.read_text() == wanted:
-        return
+    if stamp.is_file():
+        installed, _, have = stamp.read_text().partition(" ")
+        if installed == wanted and extras <= set(have.split(",")):
+            return
     if not (BIN / "python").exists():
         print("quickstart: creating .venv", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    print("quickstart: installing nllb, its docs pages and its test dependencies into .venv", flush=True)
+    print(f"quickstart: installing nllb with {', '.join(sorted(extras))} into .venv", flush=True)
     pip = [str(BIN / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    subprocess.run(pip + ["-e", f"{ROOT}[docs,test]"], check=True)
-    stamp.write_text(wanted)
+    subprocess.run(pip + ["-e", f"{ROOT}[{','.join(sorted(extras))}]"], check=True)
+    stamp.write_text(f"{wanted} {','.join(sorted(extras))}")
 
 
 # Programs the tests run, and the Debian package of each.
@@ -65,8 +68,9 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("serve", "test"):
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    ensure_environment()
     command, rest = argv[0], argv[1:]
+    # Serving needs the docs pages only; the tests' tools (a browser driver, fuzzers) are hundreds of MB.
+    ensure_environment({"docs"} if command == "serve" else {"docs", "test"})
     if command == "serve":
         os.execv(str(BIN / "nllb"), [str(BIN / "nllb"), "serve", *rest])
     ensure_test_programs()

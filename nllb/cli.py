@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--description", default="")
     create.add_argument("--rate-limit", type=_per_window, metavar="N/SECONDS", help="requests per window")
     create.add_argument("--char-limit", type=_per_window, metavar="N/SECONDS", help="characters per window")
+    token.add_parser("rotate", help="a new secret for an existing token, printed once; the old one stops working"
+                     ).add_argument("name")
     token.add_parser("list", help="list tokens (never their secrets)")
     for verb, text in (("revoke", "deactivate a token"), ("activate", "activate a token again")):
         token.add_parser(verb, help=text).add_argument("id", type=int)
@@ -131,9 +133,21 @@ def _token(args: argparse.Namespace) -> int:
         try:
             record, secret = store.create(args.name, args.description, Limits(*requests, *characters))
         except TokenError as exc:
+            hint = f"; `nllb token rotate {args.name}` gives it a new secret" if exc.code == "name_taken" else ""
+            print(f"nllb: {exc}{hint}", file=sys.stderr)
+            return 1
+        print(f"created token {record.id} ({record.name}) in {_where(store)}; it is shown once, keep it now:",
+              file=sys.stderr)
+        print(secret)
+        return 0
+    if args.token_command == "rotate":
+        try:
+            record, secret = store.rotate(args.name)
+        except TokenError as exc:
             print(f"nllb: {exc}", file=sys.stderr)
             return 1
-        print(f"created token {record.id} ({record.name}); it is shown once, keep it now:", file=sys.stderr)
+        print(f"new secret for token {record.id} ({record.name}) in {_where(store)}; the old one no longer works:",
+              file=sys.stderr)
         print(secret)
         return 0
     if args.token_command == "list":
@@ -146,6 +160,10 @@ def _token(args: argparse.Namespace) -> int:
         return 1
     print(f"token {record.id} ({record.name}) is {'active' if record.active else 'revoked'}")
     return 0
+
+
+def _where(store) -> str:
+    return str(store.path) if hasattr(store, "path") else "the shared Redis"
 
 
 def _bench(args: argparse.Namespace) -> int:

@@ -24,11 +24,35 @@ _CREATE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local id = redis.call('INCR', KEYS[2])
 local key = ARGV[1] .. 'id:' .. id
-redis.call('HSET', key, 'id', id, unpack(ARGV, 3))
+redis.call('HSET', key, 'id', id, 'token_hash', ARGV[2], unpack(ARGV, 3))
 redis.call('SET', KEYS[1], id)
 redis.call('SET', ARGV[1] .. 'hash:' .. ARGV[2], id)
 redis.call('ZADD', KEYS[3], id, id)
 return id
+"""
+
+# A new secret: the old hash's index entry goes, the new one comes, in one step.
+# Tokens made before the hash was kept in their record are found by their index entry.
+_ROTATE = """
+local id = redis.call('GET', KEYS[1])
+if not id then return 0 end
+local key = ARGV[1] .. 'id:' .. id
+local old = redis.call('HGET', key, 'token_hash')
+if old then
+  redis.call('DEL', ARGV[1] .. 'hash:' .. old)
+else
+  local cursor = '0'
+  repeat
+    local page = redis.call('SCAN', cursor, 'MATCH', ARGV[1] .. 'hash:*', 'COUNT', 1000)
+    cursor = page[1]
+    for _, index in ipairs(page[2]) do
+      if redis.call('GET', index) == id then redis.call('DEL', index) end
+    end
+  until cursor == '0'
+end
+redis.call('HSET', key, 'token_hash', ARGV[2], 'prefix', ARGV[3])
+redis.call('SET', ARGV[1] .. 'hash:' .. ARGV[2], id)
+return tonumber(id)
 """
 
 _FIELDS = ("name", "description", "prefix", "created_at", "last_used_at", "active", "rate_limit_requests",
@@ -39,6 +63,7 @@ class RedisTokenStore:
     def __init__(self, client: redis.Redis):
         self.redis = client
         self._create = client.register_script(_CREATE)
+        self._rotate = client.register_script(_ROTATE)
 
     def create(self, name: str, description: str = "", limits: Limits = Limits()) -> tuple[TokenRecord, str]:
         name, description = check_name(name), check_description(description)
@@ -52,6 +77,14 @@ class RedisTokenStore:
         token_id = self._create(keys=[PREFIX + "name:" + name, PREFIX + "next_id", PREFIX + "ids"], args=args)
         if not token_id:
             raise TokenError("name_taken", f"A token named {name!r} exists already.", "name")
+        return self.get(int(token_id)), token
+
+    def rotate(self, name: str) -> tuple[TokenRecord, str]:
+        """A new secret for the token `name`; the old one stops working."""
+        token = new_token()
+        token_id = self._rotate(keys=[PREFIX + "name:" + name], args=[PREFIX, token_hash(token), display_prefix(token)])
+        if not token_id:
+            raise TokenError("not_found", f"No token is named {name!r}.", "name")
         return self.get(int(token_id)), token
 
     def list(self) -> list[TokenRecord]:

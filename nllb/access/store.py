@@ -132,6 +132,16 @@ class SqliteTokenStore:
             raise TokenError("name_taken", f"A token named {name!r} exists already.", "name") from None
         return self.by_name(name), token
 
+    def rotate(self, name: str) -> tuple[TokenRecord, str]:
+        """A new secret for the token `name`; the old one stops working."""
+        token = new_token()
+        with self._writer.use() as db:
+            changed = db.execute("UPDATE tokens SET token_hash = ?, prefix = ? WHERE name = ?",
+                                 (token_hash(token), display_prefix(token), name)).rowcount
+        if not changed:
+            raise TokenError("not_found", f"No token is named {name!r}.", "name")
+        return self.by_name(name), token
+
     def list(self) -> list[TokenRecord]:
         return [_record(row) for row in self._query(f"SELECT {_COLUMNS} FROM tokens ORDER BY id")]
 
