@@ -163,6 +163,34 @@ def test_the_cli_manages_tokens_without_the_server(guarded):
     assert run("revoke", "424242").returncode == 1
 
 
+@pytest.mark.parametrize("store", ["sqlite", "redis"])
+def test_the_readme_token_one_liner_works_every_time_and_rotation_retires_the_old_secret(make_server, redis_server,
+                                                                                          store):
+    extra = {"TOKEN_STORE": "redis", "REDIS_URL": redis_server.url} if store == "redis" else {}
+    srv = make_server(**extra).start()
+    one_liner = "TOKEN=$(nllb token create demo || nllb token rotate demo); echo \"$TOKEN\""
+    env = {**srv.env, "PATH": f"{os.path.dirname(sys.executable)}:{os.environ['PATH']}"}
+    first, second = (subprocess.run(["bash", "-c", one_liner], env=env, capture_output=True, text=True).stdout.strip()
+                     for _ in range(2))
+    assert first.startswith("nllb_") and second.startswith("nllb_") and first != second
+    time.sleep(2.5)  # past the workers' token cache
+    assert call(srv, second).status == 200
+    assert call(srv, first).status == 401
+
+
+def test_the_cli_and_the_service_share_one_database_from_any_directory(make_server, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DATA_DIR", "DB_PATH")}
+    env["XDG_DATA_HOME"] = str(tmp_path / "xdg")
+    srv = make_server(**{"DATA_DIR": ""}, XDG_DATA_HOME=env["XDG_DATA_HOME"]).start(token=False)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    created = subprocess.run([sys.executable, "-m", "nllb", "token", "create", "from-anywhere"], env=env,
+                             cwd=elsewhere, capture_output=True, text=True)
+    assert created.returncode == 0, created.stderr
+    assert str(tmp_path / "xdg" / "nllb" / "nllb.db") in created.stderr
+    assert call(srv, created.stdout.strip()).status == 200
+
+
 # Rate limits.
 
 def concurrent_calls(servers, token, count):

@@ -4,7 +4,9 @@ import json
 import os
 import shutil
 import signal
+import socket
 import sqlite3
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -228,3 +230,64 @@ def test_a_token_database_deleted_while_running_is_reported_and_a_restored_one_u
     assert srv.get("/health/ready").status == 200
     assert srv.translate("Hello.", quality="fast", token=revoked["token"]).status == 401
     assert srv.translate("Hello.", quality="fast").status == 200
+
+
+# Slow clients pin no thread.
+
+def test_clients_sending_their_headers_a_byte_at_a_time_hold_up_nobody(make_server):
+    srv = make_server(HEADER_TIMEOUT_SECONDS="3").start()  # 2 workers x 4 threads
+    stop = threading.Event()
+
+    def slowloris():
+        with socket.create_connection(("127.0.0.1", srv.port)) as sock:
+            for byte in b"POST /translate HTTP/1.1\r\nHost: nllb\r\nContent-Type: application/json\r\n":
+                if stop.is_set():
+                    return
+                try:
+                    sock.sendall(bytes([byte]))
+                except OSError:
+                    return
+                time.sleep(0.2)
+
+    attackers = [threading.Thread(target=slowloris) for _ in range(32)]
+    for attacker in attackers:
+        attacker.start()
+    try:
+        time.sleep(1)
+        for _ in range(5):
+            resp, took = timed(lambda: srv.translate("Hello.", quality="fast", timeout=30))
+            assert resp.status == 200 and took < 1
+        with socket.create_connection(("127.0.0.1", srv.port)) as sock:
+            sock.sendall(b"GET /health/live HTTP/1.1\r\n")
+            sock.settimeout(10)
+            answer, took = timed(lambda: sock.recv(4096))
+        assert answer.startswith(b"HTTP/1.1 408") and b'"error": "request_timeout"' in answer.replace(b'":"', b'": "')
+        assert took < 4.5
+    finally:
+        stop.set()
+        for attacker in attackers:
+            attacker.join()
+
+
+# Nothing is left behind.
+
+def metrics_dirs_of(pid: int) -> list[Path]:
+    return list(Path(tempfile.gettempdir()).glob(f"nllb-metrics-{pid}-*"))
+
+
+def test_a_killed_master_leaves_metrics_that_the_next_start_removes(make_server):
+    first = make_server().start(token=False)
+    assert metrics_dirs_of(first.pid)
+    os.killpg(first.pid, signal.SIGKILL)
+    first.process.wait()
+    assert metrics_dirs_of(first.pid)  # a killed master cleans up nothing itself
+    make_server().start(token=False)
+    assert not metrics_dirs_of(first.pid)
+
+
+def test_a_start_that_fails_on_its_configuration_leaves_nothing(make_server):
+    before = set(Path(tempfile.gettempdir()).glob("nllb-metrics-*"))
+    srv = make_server(ADMIN_TOKEN="admin-secret-change-me").start(ready=False)
+    assert srv.process.wait(30) != 0
+    assert "admin" in srv.log().lower()
+    assert set(Path(tempfile.gettempdir()).glob("nllb-metrics-*")) <= before
