@@ -21,8 +21,11 @@ from __future__ import annotations
 import dataclasses
 import heapq
 import itertools
+import statistics
 import threading
 import time
+from collections import deque
+from collections.abc import Callable
 
 from nllb.engine.cost import BatchCost
 
@@ -66,27 +69,39 @@ def batch_shape(batch: list[Example]) -> tuple[int, int]:
     return sum(e.beam_size for e in batch), max(e.limit for e in batch)
 
 
-# After a batch, the requests it answered come back within milliseconds when
-# their clients keep a fixed number of requests in flight: clients send the
-# next request, workers parse it. Starting the next batch before they are back
-# splits the clients into cohorts that take turns on the device, each batch
-# half full — on an H100 at 256 in flight that halved throughput, since a
-# batch of 128 costs nearly what one of 256 does. So the next batch waits until
-# the backlog holds what waited when the last batch ended plus what that batch
-# answered, or until this share of the last batch's device time (at most
-# BATCH_TIMEOUT_MS) has passed. A lone request does not wait: the last batch
-# answered only itself.
+# After a batch, the clients it answered come back as a burst when they keep
+# a fixed number of requests in flight: they send their next requests, workers
+# parse them. Starting the next batch before they are back splits the clients
+# into cohorts that take turns on the device, each batch half full — on an
+# H100 at 256 in flight that halved throughput, since a batch of 128 costs
+# nearly what one of 256 does. So the next batch may wait for the backlog to
+# hold what waited when the last batch ended plus what that batch answered:
+# for as long as the bursts of recent batches took to come back (measured for
+# every batch: from its end until as many segments as it carried have
+# arrived), at most BATCH_TIMEOUT_MS. A lone request never waits: the last
+# batch answered only itself. Before any burst was measured, the wait is a
+# tenth of the last batch's device time. (Waiting only where a cost-model
+# comparison said it paid was tried on an H200 and lowered throughput at 512
+# in flight: docs/PERFORMANCE.md.)
 REFILL_FRACTION = 0.1
+# The wait covers the recent bursts' median with this margin.
+RETURN_MARGIN = 1.25
+_RETURNS_KEPT = 16
 
 
 class Batcher:
     def __init__(self, max_examples: int, max_tokens: int, wait_seconds: float = 0.0,
-                 max_seconds: float = float("inf")):
+                 max_seconds: float = float("inf"), on_return: Callable[[float], None] = lambda seconds: None):
         self.max_examples = max_examples
         self.max_tokens = max_tokens
         self.wait_seconds = wait_seconds
         self.max_seconds = max_seconds
+        self.on_return = on_return
         self.cost = BatchCost()
+        # The burst being measured: segments the last batch answered, and how many arrived since it ended.
+        self._burst_size = 0
+        self._burst_arrived = 0
+        self._returns: deque[float] = deque(maxlen=_RETURNS_KEPT)
         self._last_size = 0
         self._last_seconds = 0.0
         self._last_finished = 0.0
@@ -110,6 +125,12 @@ class Batcher:
                 example.enqueued_at = now
                 heapq.heappush(self._groups.setdefault(example.key, []), example)
             self._queued += len(examples)
+            if self._burst_size:
+                self._burst_arrived += len(examples)
+                if self._burst_arrived >= self._burst_size:
+                    self._burst_size = 0
+                    self._returns.append(now - self._last_finished)
+                    self.on_return(now - self._last_finished)
             self._ready.notify()
 
     def record(self, batch: list[Example], device_seconds: float) -> None:
@@ -121,6 +142,9 @@ class Batcher:
             self._last_seconds = device_seconds
             self._last_finished = time.monotonic()
             self._backlog_at_finish = self._queued
+            # A lone request is no burst; a burst still unmeasured is dropped (it came back too slowly to count).
+            self._burst_size = len(batch) if len(batch) > 1 else 0
+            self._burst_arrived = 0
 
     def expected_seconds(self, batch: list[Example]) -> float:
         with self._ready:
@@ -155,8 +179,11 @@ class Batcher:
         expected = min(self.max_examples, self._backlog_at_finish + self._last_size)
         if len(group) >= expected:
             return 0.0
-        patience = min(self.wait_seconds, REFILL_FRACTION * self._last_seconds)
-        return self._last_finished + patience - time.monotonic()
+        if self._returns:
+            patience = RETURN_MARGIN * statistics.median(self._returns)
+        else:
+            patience = REFILL_FRACTION * self._last_seconds
+        return self._last_finished + min(self.wait_seconds, patience) - time.monotonic()
 
     def _pop(self, group: list[Example]) -> list[Example]:
         batch: list[Example] = []

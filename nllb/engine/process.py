@@ -1,22 +1,25 @@
 """The engine's main loop: read descriptors from every worker, batch, translate, answer.
 
 The main thread takes requests in; one device thread per model replica takes
-batches out. CTranslate2 releases the GIL while it translates, so intake goes
-on during device work and the next batch is ready when the device is free.
+batches out; one answer thread writes results into the slots. CTranslate2
+releases the GIL while it translates, so intake goes on during device work,
+the next batch is ready when the device is free, and a device never waits
+while the answers of its last batch are written.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
+import queue
 import select
 import signal
 import sys
 import threading
 import time
 
-import numpy as np
 import setproctitle
 
 from nllb import logs, metrics
@@ -50,7 +53,8 @@ class Engine:
         self.unknown = self.token_ids["<unk>"]
         self.readers = [ChannelReader(w.channel_read) for w in exchange.worker_slots]
         self.batcher = Batcher(settings.max_batch_size, settings.max_batch_tokens, settings.batch_timeout_ms / 1000,
-                               settings.max_batch_seconds)
+                               settings.max_batch_seconds, on_return=metrics.cohort_return.observe)
+        self._answers: queue.SimpleQueue = queue.SimpleQueue()  # finished batches, for the answer thread
         self._answer_lock = threading.Lock()
         self._breaker_lock = threading.Lock()
         self.breaker = CircuitBreaker(exchange.breaker_memory, settings)
@@ -68,7 +72,8 @@ class Engine:
             threading.Thread(target=self._device_loop, name=f"device-{i}", daemon=True)
             for i in range(self.model.replicas)
         ]
-        for thread in devices:
+        answering = threading.Thread(target=self._answer_loop, name="answers", daemon=True)
+        for thread in [*devices, answering]:
             thread.start()
         poller = select.poll()
         by_fd = {reader.fd: (slot, reader) for slot, reader in enumerate(self.readers)}
@@ -89,6 +94,8 @@ class Engine:
         self.batcher.close()
         for thread in devices:
             thread.join()
+        self._answers.put(None)
+        answering.join()
 
     def _drained(self, last_intake: float) -> bool:
         """After SIGTERM: true once nothing waits, nothing runs and workers went quiet.
@@ -113,6 +120,8 @@ class Engine:
         layout = self.exchange.layout
         count = descriptor.segments
         vocabulary = self.vocabulary
+        # Plain lists: numpy costs more than it saves on a few dozen numbers,
+        # and this runs once per request on the engine's one intake thread.
         lengths = slot.source_lengths[:count].tolist() if 0 < count <= layout.max_segments else []
         limits = slot.output_limits[:count].tolist()
         total = sum(lengths)
@@ -122,21 +131,21 @@ class Engine:
             generation=descriptor.generation,
             request_id=descriptor.request_id,
             deadline=descriptor.deadline,
-            output_offsets=np.concatenate(([0], np.cumsum(limits[:-1], dtype=np.int64))).tolist() if limits else [],
+            output_offsets=[0, *itertools.accumulate(limits[:-1])] if limits else [],
             output_limits=limits,
             remaining=count,
         )
-        ids = slot.source_ids[:total]
+        ids = slot.source_ids[:total].tolist() if 0 < total <= layout.input_tokens else []
         if (
             not lengths
+            or not ids
             or min(lengths) < 1
-            or total > layout.input_tokens
             or min(limits) < 1
             or sum(limits) > layout.output_tokens
             or not 0 <= descriptor.target_token < len(vocabulary)
             or descriptor.beam_size < 1
-            or ids.min() < 0
-            or ids.max() >= len(vocabulary)
+            or min(ids) < 0
+            or max(ids) >= len(vocabulary)
         ):
             log.error("request %s: unreadable request in slot %d/%d", descriptor.request_id, worker_slot, descriptor.request_slot)
             self._finish(request, SlotStatus.INVALID)
@@ -145,7 +154,7 @@ class Engine:
             self._finish(request, SlotStatus.OVERLOADED)
             return
         target = vocabulary[descriptor.target_token]
-        tokens = [vocabulary[i] for i in ids.tolist()]
+        tokens = [vocabulary[i] for i in ids]
         examples = []
         start = 0
         for index, (length, limit) in enumerate(zip(lengths, limits)):
@@ -158,16 +167,29 @@ class Engine:
         while (batch := self.batcher.take()) is not None:
             self.exchange.state.queue_depth = len(self.batcher)
             with self._answer_lock:
-                self._busy_devices += 1
+                self._busy_devices += 1  # until its answers are written
             self._batch_started[me] = time.monotonic()
+            finished = None
             try:
-                self._run_batch(batch)
+                finished = self._run_batch(batch)
             finally:
                 del self._batch_started[me]
+                if finished is None:
+                    with self._answer_lock:
+                        self._busy_devices -= 1
+            if finished is not None:
+                self._answers.put(finished)
+
+    def _answer_loop(self) -> None:
+        while (finished := self._answers.get()) is not None:
+            try:
+                self._deliver(*finished)
+            finally:
                 with self._answer_lock:
                     self._busy_devices -= 1
 
-    def _run_batch(self, batch: list[Example]) -> None:
+    def _run_batch(self, batch: list[Example]) -> tuple | None:
+        """Device work and the breaker's verdict; what to deliver, or None when nothing ran."""
         now = time.monotonic()
         batch = [e for e in batch if self._wanted(e, now)]
         # Device time spent on an answer that would come after its deadline is lost to everyone.
@@ -175,12 +197,12 @@ class Engine:
         self._fail([e for e in batch if e.request.deadline < now + expected], SlotStatus.DEADLINE)
         batch = [e for e in batch if not e.request.finished]
         if not batch:
-            return
+            return None
         with self._breaker_lock:
             admitted = self.breaker.admit()
         if not admitted:
             self._fail(batch, SlotStatus.CIRCUIT_OPEN)
-            return
+            return None
         first = batch[0]
         # Greedy batches mix length limits: decode to the longest, cut each at its own.
         limit = max(e.limit for e in batch)
@@ -193,23 +215,6 @@ class Engine:
         )
         elapsed = time.monotonic() - started
         self.batcher.record(batch, elapsed)
-        self._observe(batch, result.translated, started, elapsed)
-        log.info(
-            "batch of %d segments", len(batch),
-            extra={"fields": {
-                "event": "batch", "segments": len(batch), "beam": first.beam_size, "limit": limit,
-                "device_ms": round(elapsed * 1000, 2),
-                "request_ids": sorted({e.request.request_id for e in batch}),
-            }},
-        )
-        for example, output in result.translated:
-            self._answer(example, output)
-        for example in result.untranslatable:
-            log.warning("request %s: a segment failed to translate on its own; the rest of its batch succeeded",
-                        example.request.request_id)
-        self._fail(result.untranslatable, SlotStatus.UNTRANSLATABLE)
-        if result.untranslatable:
-            metrics.batch_failures.labels("input").inc()
         with self._breaker_lock:
             if result.device_error is None:
                 self.breaker.succeeded()
@@ -218,7 +223,28 @@ class Engine:
                 reason = f"{type(result.device_error).__name__}: {result.device_error}"
                 log.error("device failure on a batch of %d segments: %s", len(batch), reason)
                 self.breaker.failed(reason)
+        return batch, result, started, elapsed, limit
+
+    def _deliver(self, batch: list[Example], result, started: float, elapsed: float, limit: int) -> None:
+        """The answer thread: results into the slots, failures to their requests, then the books."""
+        for example, output in result.translated:
+            self._answer(example, output)
+        for example in result.untranslatable:
+            log.warning("request %s: a segment failed to translate on its own; the rest of its batch succeeded",
+                        example.request.request_id)
+        self._fail(result.untranslatable, SlotStatus.UNTRANSLATABLE)
+        if result.untranslatable:
+            metrics.batch_failures.labels("input").inc()
         self._fail(result.unfinished, SlotStatus.DEVICE_FAILED)
+        self._observe(batch, result.translated, started, elapsed)
+        log.info(
+            "batch of %d segments", len(batch),
+            extra={"fields": {
+                "event": "batch", "segments": len(batch), "beam": batch[0].beam_size, "limit": limit,
+                "device_ms": round(elapsed * 1000, 2),
+                "request_ids": sorted({e.request.request_id for e in batch}),
+            }},
+        )
 
     @staticmethod
     def _observe(batch: list[Example], translated: list, started: float, elapsed: float) -> None:

@@ -1,0 +1,108 @@
+"""The batcher alone, in process: who goes first, how large a batch grows, when it waits."""
+
+import threading
+import time
+
+from nllb.engine.batcher import Batcher, Example, PendingRequest
+from nllb.engine.cost import BatchCost
+
+
+def request(segments: int, deadline: float = float("inf")) -> PendingRequest:
+    return PendingRequest(worker_slot=0, request_slot=0, generation=1, request_id="r", deadline=deadline,
+                          output_offsets=[], output_limits=[], remaining=segments)
+
+
+def examples(segments: int, beam: int = 1, limit: int = 32, tokens: int = 10, deadline: float = float("inf")):
+    owner = request(segments, deadline)
+    return [Example(owner, i, ["x"] * tokens, "fra_Latn", beam, limit) for i in range(segments)]
+
+
+def taught(batcher: Batcher) -> Batcher:
+    """A cost model that has seen batches of a few shapes: 1 ms a step plus 1 µs per hypothesis-step."""
+    for rows, steps in ((1, 32), (8, 512), (64, 64), (16, 512)):
+        batcher.cost.record(rows, steps, steps * (0.001 + 1e-6 * rows * steps))
+    return batcher
+
+
+def test_the_cost_model_learns_a_fixed_and_a_growing_part():
+    cost = BatchCost()
+    assert cost.seconds(8, 512) == 0.0  # nothing known yet: no estimate holds a batch back
+    for rows, steps in ((1, 32), (8, 512), (64, 64), (16, 512)):
+        cost.record(rows, steps, steps * (0.001 + 1e-6 * rows * steps))
+    assert abs(cost.seconds(8, 512) - 512 * (0.001 + 1e-6 * 8 * 512)) < 0.01
+
+
+def test_a_batch_grows_only_while_its_expected_time_fits():
+    batcher = taught(Batcher(max_examples=1024, max_tokens=10**6, max_seconds=0.5))
+    batcher.put(examples(64, beam=8, limit=512))
+    first = batcher.take()
+    assert 1 <= len(first) < 64
+    assert batcher.cost.seconds(8 * len(first), 512) <= 0.5 or len(first) == 1
+
+
+def test_a_short_request_after_a_long_one_goes_before_the_long_ones_tail():
+    batcher = taught(Batcher(max_examples=1024, max_tokens=10**6, max_seconds=0.5))
+    long = examples(64, beam=8, limit=512)
+    short = examples(1, beam=8, limit=32)
+    batcher.put(long)
+    batcher.put(short)
+    served = [batcher.take() for _ in range(3)]
+    assert all(len(batch) == 1 for batch in served)  # one long segment is all a batch may hold here
+    assert short in served  # not behind the 63 segments that remain of the long request
+
+
+def test_a_backlog_larger_than_a_batch_is_served_oldest_first_and_every_group_gets_its_turn():
+    batcher = Batcher(max_examples=4, max_tokens=10**6)
+    beam = examples(1, beam=4, limit=64)
+    greedy = [examples(1) for _ in range(12)]
+    for one in greedy[:6] + [beam] + greedy[6:]:
+        batcher.put(one)
+    greedy = [one[0] for one in greedy]
+    served = [batcher.take() for _ in range(4)]
+    assert served[0] == greedy[:4]  # the oldest, up to the size limit
+    assert served[1] == greedy[4:8]  # the greedy group's head is still older than the beam request
+    assert served[2] == beam  # now its head is the oldest: younger greedy requests do not starve it
+    assert served[3] == greedy[8:12]
+
+
+def test_examples_past_their_deadline_never_leave_the_batcher():
+    batcher = Batcher(max_examples=16, max_tokens=10**6)
+    batcher.put(examples(3, deadline=time.monotonic() - 1))
+    alive = examples(2)
+    batcher.put(alive)
+    assert batcher.take() == alive and len(batcher) == 0
+
+
+def test_a_lone_request_never_waits_for_a_refill():
+    batcher = Batcher(max_examples=256, max_tokens=10**6, wait_seconds=10)
+    lone = examples(1)
+    batcher.put(lone)
+    batcher.record(batcher.take(), device_seconds=5.0)
+    again = examples(1)
+    batcher.put(again)
+    started = time.monotonic()
+    assert batcher.take() == again
+    assert time.monotonic() - started < 0.05
+
+
+def test_after_a_batch_the_next_waits_for_its_clients_as_long_as_their_bursts_take():
+    batcher = Batcher(max_examples=256, max_tokens=10**6, wait_seconds=1.0)
+    returns = []
+    batcher.on_return = returns.append
+    for _ in range(3):  # rounds of 8 clients that come back 50 ms after answers that took the device 200 ms
+        batcher.put(examples(8))
+        batch = batcher.take()
+        batcher.record(batch, device_seconds=0.2)
+        time.sleep(0.05)
+    batcher.put(examples(8))
+    assert len(returns) >= 2 and all(0.04 < r < 0.2 for r in returns)
+    batch = batcher.take()  # the whole burst is there: no wait
+    batcher.record(batch, device_seconds=0.2)
+    half = examples(4)
+    batcher.put(half)
+    late = examples(4)
+    threading.Timer(0.03, batcher.put, args=(late,)).start()
+    started = time.monotonic()
+    got = batcher.take()  # waits for the rest of the burst, not for the 1 s bound
+    assert sorted(map(id, got)) == sorted(map(id, half + late))
+    assert time.monotonic() - started < 0.5
