@@ -70,9 +70,21 @@ class Decision:
 
 def weigh(now: float, tats: list[float], budgets: list[Budget], costs: list[int]) -> tuple[bool, list[float], Decision]:
     """GCRA for several budgets at once: allowed only if every budget allows."""
+    allowed, kept = gcra(now, tats, budgets, costs)
+    return allowed, kept, decide(now, allowed, tats, kept, budgets, costs)
+
+
+def gcra(now: float, tats: list[float], budgets: list[Budget], costs: list[int]) -> tuple[bool, list[float]]:
+    """The decision and the timestamps to keep: the part that must happen under the lock."""
     new_tats = [max(tat, now) + cost * b.interval for tat, b, cost in zip(tats, budgets, costs)]
     allowed = all(new - now <= b.window + 1e-9 for new, b in zip(new_tats, budgets))
-    kept = new_tats if allowed else [max(tat, now) for tat in tats]
+    return allowed, new_tats if allowed else [max(tat, now) for tat in tats]
+
+
+def decide(now: float, allowed: bool, tats: list[float], kept: list[float], budgets: list[Budget],
+           costs: list[int]) -> Decision:
+    """What the caller is told: remaining budget, reset and retry times."""
+    new_tats = [max(tat, now) + cost * b.interval for tat, b, cost in zip(tats, budgets, costs)]
     outcomes = [
         Outcome(
             budget=b,
@@ -82,7 +94,7 @@ def weigh(now: float, tats: list[float], budgets: list[Budget], costs: list[int]
         )
         for b, new, kept_tat in zip(budgets, new_tats, kept)
     ]
-    return allowed, kept, Decision(allowed, outcomes)
+    return Decision(allowed, outcomes)
 
 
 # struct flock on Linux x86-64 and arm64: type, whence, start, len, pid.
@@ -100,7 +112,12 @@ class LocalLimiter:
     def __init__(self, memory: SharedMemory):
         self.memory = memory
         self._table = np.ndarray((_STRIPES, _ENTRIES), dtype=_ENTRY, buffer=memory.buffer)
+        self._keys, self._tats = self._table["key"], self._table["tat"]
         self._threads = [threading.Lock() for _ in range(_STRIPES)]
+        # Where this process last found each key: checked under the lock, so
+        # a busy token's update costs a few scalar reads and writes, not a
+        # search of its stripe — every worker thread queues on that lock.
+        self._places: dict[int, int] = {}
         self._lock_fd = -1
         self._lock_pid = -1
 
@@ -135,18 +152,19 @@ class LocalLimiter:
             self._lock(fcntl.F_WRLCK, stripe * span, span)
             try:
                 now = time.time()
-                row = self._table[stripe]
-                index = self._find(row, digest, now)
-                tats = [float(t) for t in row[index]["tat"][: len(budgets)]]
-                allowed, kept, decision = weigh(now, tats, budgets, costs)
-                row[index]["key"] = digest
-                row[index]["tat"][: len(budgets)] = kept
-                return decision
+                index = self._places.get(digest, -1)
+                if index < 0 or self._keys[stripe, index] != digest:
+                    index = self._places[digest] = self._find(self._table[stripe], digest)
+                tats = self._tats[stripe, index, : len(budgets)].tolist()
+                allowed, kept = gcra(now, tats, budgets, costs)
+                self._keys[stripe, index] = digest
+                self._tats[stripe, index, : len(budgets)] = kept
             finally:
                 self._lock(fcntl.F_UNLCK, stripe * span, span)
+        return decide(now, allowed, tats, kept, budgets, costs)
 
     @staticmethod
-    def _find(row: np.ndarray, digest: int, now: float) -> int:
+    def _find(row: np.ndarray, digest: int) -> int:
         hits = np.flatnonzero(row["key"] == digest)
         if hits.size:
             return int(hits[0])
