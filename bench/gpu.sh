@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # The GPU benchmark matrix of docs/PERFORMANCE.md, on the machine it runs on.
-#   bench/gpu.sh OUT_DIR
-# The 600M shape (float16 greedy in full, two GPUs at 512 in flight, beam 4,
-# no refill wait) then the 1.3B and 3.3B shapes; what finishes is kept.
+#   bench/gpu.sh OUT_DIR [PART ...]
+# Parts (all by default): greedy (48-token outputs: closed loop at 1, 256, 512
+# and 1,024 in flight, then open loop at 50/80/95% of the raw maximum), lone
+# (200 paired lone requests, 16-token outputs), beam4 (256 in flight), long
+# (128-token outputs, 256 and 512 in flight), 2gpu (1,024 in flight on GPUs 0
+# and 1). Workers, threads and batch limits are the service's own defaults.
 set -euo pipefail
 out=$1
+shift
+parts=${*:-greedy lone beam4 long 2gpu}
 models=${NLLB_BENCH_MODELS:-/tmp/nllb-models}
 mkdir -p "$out" "$models"
-serve=(--workers 16 --threads 32 --clients 8)
-short=(--duration 5 --lone-requests 8)
+common=(--model "$models/600M" --clients 8 --duration 8 --set COMPUTE_TYPE=float16 --set DEVICE_INDEX=0)
 
 synth() { [ -f "$models/$1/model.bin" ] || python3 -m nllb model synth --size "$1" "$models/$1" >&2; }
 bench() {
@@ -19,17 +23,17 @@ bench() {
 }
 
 synth 600M
-bench 600M-f16-greedy --model "$models/600M" "${serve[@]}" --quality fast "${short[@]}" \
-  --concurrency 1,64,256,512 --texts-per-request 8 --texts-concurrency 32,64 --set COMPUTE_TYPE=float16
-bench 600M-f16-greedy-2gpu --model "$models/600M" "${serve[@]}" --quality fast "${short[@]}" \
-  --concurrency 512 --set COMPUTE_TYPE=float16 --set DEVICE_INDEX=0,1
-bench 600M-f16-beam4 --model "$models/600M" "${serve[@]}" --quality balanced "${short[@]}" \
-  --concurrency 1,256 --set COMPUTE_TYPE=float16
-bench 600M-f16-greedy-nowait --model "$models/600M" "${serve[@]}" --quality fast "${short[@]}" \
-  --concurrency 256 --set COMPUTE_TYPE=float16 --set BATCH_TIMEOUT_MS=0
-synth 1.3B
-bench 1.3B-f16-greedy --model "$models/1.3B" "${serve[@]}" --quality fast "${short[@]}" \
-  --concurrency 1,256 --set COMPUTE_TYPE=float16
-synth 3.3B
-bench 3.3B-f16-greedy --model "$models/3.3B" "${serve[@]}" --quality fast "${short[@]}" \
-  --concurrency 1,256 --set COMPUTE_TYPE=float16
+for part in $parts; do
+  case $part in
+    greedy) bench 600M-f16-greedy "${common[@]}" --quality fast --lone-requests 20 \
+              --concurrency 1,256,512,1024 --open-loop 0.5,0.8,0.95 ;;
+    lone) bench 600M-f16-lone "${common[@]}" --quality fast --lone-requests 200 --concurrency 1 \
+            --set MAX_DECODING_LENGTH=16 ;;
+    beam4) bench 600M-f16-beam4 "${common[@]}" --quality balanced --lone-requests 8 --concurrency 256 ;;
+    long) bench 600M-f16-greedy-128 "${common[@]}" --quality fast --lone-requests 8 --concurrency 256,512 \
+            --set MAX_DECODING_LENGTH=128 ;;
+    2gpu) bench 600M-f16-greedy-2gpu --model "$models/600M" --clients 8 --duration 8 --quality fast \
+            --lone-requests 8 --concurrency 1024 --set COMPUTE_TYPE=float16 --set DEVICE_INDEX=0,1 ;;
+    *) echo "unknown part: $part" >&2; exit 2 ;;
+  esac
+done

@@ -15,6 +15,9 @@ import json
 import multiprocessing
 import os
 import platform
+import queue as queues
+import random
+import resource
 import secrets
 import shutil
 import signal
@@ -53,11 +56,12 @@ class Options:
     duration: float
     quality: str
     texts_per_request: int
-    workers: int
-    threads: int
+    workers: int | None  # None: the service's own default for this machine
+    threads: int | None
     clients: int
     lone_requests: int
     env: dict[str, str]
+    open_loop: list[float] = dataclasses.field(default_factory=list)  # offered rates, as shares of the raw maximum
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -123,7 +127,8 @@ def engine_counters(port: int) -> dict[str, float]:
     """Batch counters from the service's /metrics: segments, batches and device seconds so far."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     conn.request("GET", "/metrics")
-    wanted = {"batch_size_sum": 0.0, "batch_size_count": 0.0, "batch_device_seconds_sum": 0.0}
+    wanted = {"batch_size_sum": 0.0, "batch_size_count": 0.0, "batch_device_seconds_sum": 0.0,
+              "cohort_return_seconds_sum": 0.0, "cohort_return_seconds_count": 0.0}
     for line in conn.getresponse().read().decode().splitlines():
         name, _, value = line.partition(" ")
         if name in wanted:
@@ -131,17 +136,45 @@ def engine_counters(port: int) -> dict[str, float]:
     return wanted
 
 
-def with_engine_figures(port: int, measure) -> dict:
-    """Run `measure()` and add the mean device batch size and the device's busy share meanwhile."""
-    before = engine_counters(port)
+def with_engine_figures(service: "Service", measure) -> dict:
+    """Run `measure()`, adding the engine's figures meanwhile and the CPU each process group used.
+
+    Engine: the mean device batch, the device's busy share, and how long a
+    batch's clients took to come back (the burst transit: from the engine
+    answering a batch to those clients' next requests reaching it). CPU: cores
+    used by the workers, the engine and the load generator (which reports its
+    own), and the machine's idle share — so a reader can see where a cohort's
+    time goes, and that the load generator is not the limit.
+    """
+    port = service.port
+    before, cpu_before, idle_before = engine_counters(port), service.cpu_seconds(), machine_idle()
     started = time.monotonic()
     result = measure()
     elapsed = time.monotonic() - started  # the load ends when the last request in flight is answered
-    after = engine_counters(port)
+    after, cpu_after, idle_after = engine_counters(port), service.cpu_seconds(), machine_idle()
     batches = after["batch_size_count"] - before["batch_size_count"]
     result["mean_batch_size"] = (after["batch_size_sum"] - before["batch_size_sum"]) / batches if batches else 0.0
     result["device_busy"] = (after["batch_device_seconds_sum"] - before["batch_device_seconds_sum"]) / elapsed
+    cohorts = after["cohort_return_seconds_count"] - before["cohort_return_seconds_count"]
+    result["burst_transit_ms"] = ((after["cohort_return_seconds_sum"] - before["cohort_return_seconds_sum"])
+                                  / cohorts * 1000 if cohorts else None)
+    result["cores_used"] = {group: round((cpu_after.get(group, 0.0) - cpu_before.get(group, 0.0)) / elapsed, 2)
+                            for group in cpu_after}
+    result["cores_used"]["load_generator"] = round(result.pop("client_cpu_seconds") / elapsed, 2)
+    idle, total = idle_after[0] - idle_before[0], idle_after[1] - idle_before[1]
+    result["machine_idle"] = round(idle / total, 3) if total else None
     return result
+
+
+def machine_idle() -> tuple[int, int]:
+    """Idle and total jiffies of the whole machine so far (/proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return fields[3] + fields[4], sum(fields[:8])
+
+
+def process_cpu_seconds(pid: int) -> float:
+    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def request_bodies(texts: int, quality: str) -> list[bytes]:
@@ -197,7 +230,12 @@ def _client_process(port: int, threads: int, duration: float, bodies: list[bytes
         w.start()
     for w in workers:
         w.join()
-    queue.put((latencies, server_ms, errors[0]))
+    queue.put((latencies, server_ms, errors[0], _own_cpu_seconds()))
+
+
+def _own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def drive(port: int, concurrency: int, duration: float, clients: int, bodies: list[bytes],
@@ -205,23 +243,13 @@ def drive(port: int, concurrency: int, duration: float, clients: int, bodies: li
     """Closed-loop load: `concurrency` requests in flight from up to `clients` processes."""
     processes = max(1, min(clients, concurrency))
     shares = [concurrency // processes + (1 if i < concurrency % processes else 0) for i in range(processes)]
-    ctx = multiprocessing.get_context("spawn")
-    queue = ctx.Queue()
-    procs = [
-        ctx.Process(target=_client_process, args=(port, share, duration, bodies, headers, queue))
-        for share in shares
-    ]
-    for p in procs:
-        p.start()
-    latencies, server_ms, errors = [], [], 0
-    for _ in procs:
-        got, took, failed = queue.get()
-        latencies += got
-        server_ms += took
-        errors += failed
-    for p in procs:
-        p.join()
+    results = _in_processes(_client_process, [(port, share, duration, bodies, headers) for share in shares])
+    latencies = [x for got, _, _, _ in results for x in got]
+    server_ms = [x for _, took, _, _ in results for x in took]
+    errors = sum(failed for _, _, failed, _ in results)
+    cpu = sum(used for _, _, _, used in results)
     return {
+        "client_cpu_seconds": cpu,
         "concurrency": concurrency,
         "texts_per_request": texts,
         "requests": len(latencies),
@@ -231,6 +259,87 @@ def drive(port: int, concurrency: int, duration: float, clients: int, bodies: li
         "latency_ms": {"p50": percentile(latencies, 0.5) * 1000, "p99": percentile(latencies, 0.99) * 1000},
         "server_ms": {"p50": percentile(server_ms, 0.5), "p99": percentile(server_ms, 0.99)},
     }
+
+
+def _open_loop_process(port: int, rate: float, duration: float, senders: int, bodies: list[bytes],
+                       headers: dict, seed: int, queue) -> None:
+    """Poisson arrivals at `rate` per second, whatever the answers: latency counts from the scheduled time.
+
+    Senders on keep-alive connections take the next arrival when free; when
+    all are busy, arrivals wait, and that wait is part of their latency (no
+    coordinated omission).
+    """
+    rng = random.Random(seed)
+    arrivals: queues.SimpleQueue = queues.SimpleQueue()
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    headers = {"Content-Type": "application/json", **headers}
+    start = time.monotonic() + 0.2
+    at, n = start, 0
+    while at < start + duration:
+        arrivals.put((at, bodies[n % len(bodies)]))
+        at += rng.expovariate(rate)
+        n += 1
+    for _ in range(senders):
+        arrivals.put(None)
+
+    def send() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        while (item := arrivals.get()) is not None:
+            scheduled, body = item
+            time.sleep(max(0.0, scheduled - time.monotonic()))
+            try:
+                conn.request("POST", "/translate", body, headers)
+                resp = conn.getresponse()
+                resp.read()
+                ok = resp.status == 200
+            except OSError:
+                ok = False
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            with lock:
+                if ok:
+                    latencies.append(time.monotonic() - scheduled)
+                else:
+                    errors[0] += 1
+
+    threads = [threading.Thread(target=send) for _ in range(senders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    queue.put((latencies, errors[0], n, _own_cpu_seconds()))
+
+
+def open_loop(port: int, rate: float, duration: float, clients: int, bodies: list[bytes], headers: dict) -> dict:
+    """Open-loop load: `rate` requests per second offered from `clients` processes, independent of the answers."""
+    results = _in_processes(_open_loop_process, [(port, rate / clients, duration, 256, bodies, headers, 1000 + i)
+                                                 for i in range(clients)])
+    latencies = [x for got, _, _, _ in results for x in got]
+    errors = sum(failed for _, failed, _, _ in results)
+    offered = sum(sent for _, _, sent, _ in results)
+    cpu = sum(used for _, _, _, used in results)
+    return {
+        "client_cpu_seconds": cpu,
+        "offered_per_s": offered / duration,
+        "achieved_per_s": len(latencies) / duration,
+        "errors": errors,
+        "latency_ms": {"p50": percentile(latencies, 0.5) * 1000, "p99": percentile(latencies, 0.99) * 1000},
+    }
+
+
+def _in_processes(target, arguments: list[tuple]) -> list:
+    """Run `target(*args, queue)` in a fresh process per argument tuple; what each put on the queue."""
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=target, args=(*args, queue)) for args in arguments]
+    for p in procs:
+        p.start()
+    results = [queue.get() for _ in procs]
+    for p in procs:
+        p.join()
+    return results
 
 
 def free_port() -> int:
@@ -261,13 +370,13 @@ def start_redis(directory: Path) -> tuple[subprocess.Popen, str]:
 class Service:
     """The real service in a child process, with an API token for the load generator."""
 
-    def __init__(self, model_path: Path, workers: int, threads: int, env: dict[str, str], log: Path):
+    def __init__(self, model_path: Path, workers: int | None, threads: int | None, env: dict[str, str], log: Path):
         self.port = free_port()
         self.admin_token = secrets.token_urlsafe(32)
         self.env = {
             **os.environ, "DATA_DIR": str(log.parent / "data"), "ADMIN_TOKEN": self.admin_token, **env,
             "MODEL_PATH": str(model_path), "HOST": "127.0.0.1", "PORT": str(self.port),
-            "WORKERS": str(workers), "THREADS": str(threads),
+            **({"WORKERS": str(workers)} if workers else {}), **({"THREADS": str(threads)} if threads else {}),
         }
         self.log = log.open("wb")
         self.process = subprocess.Popen(
@@ -304,6 +413,20 @@ class Service:
                 pass
             time.sleep(0.2)
         raise TimeoutError("the service did not become ready")
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds used so far by the service's workers and its engine (live processes)."""
+        from nllb.soak import process_table
+
+        used: dict[str, float] = {"workers": 0.0, "engine": 0.0}
+        for name, row in process_table(self.process.pid).items():
+            group = "workers" if row["role"] == "worker" else row["role"]
+            if group in used:
+                try:
+                    used[group] += process_cpu_seconds(int(name.split(":")[1]))
+                except (OSError, IndexError):
+                    pass
+        return used
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
@@ -343,8 +466,8 @@ def run(opts: Options) -> dict:
         "host": {"machine": platform.machine(), "cpus": os.cpu_count(), "python": platform.python_version()},
         "model": str(opts.model_path),
         "quality": opts.quality,
-        "workers": opts.workers,
-        "threads": opts.threads,
+        "workers": opts.workers or settings.workers,
+        "threads": opts.threads or settings.threads,
         "duration_s": opts.duration,
         "env": opts.env,
     }
@@ -363,7 +486,7 @@ def run(opts: Options) -> dict:
             result["lone"] = lone_overhead(raw, service.port, opts.lone_requests, opts.quality, service.headers)
             runs = []
             for concurrency in opts.concurrency:
-                measured = with_engine_figures(service.port, lambda: drive(
+                measured = with_engine_figures(service, lambda: drive(
                     service.port, concurrency, opts.duration, opts.clients, request_bodies(1, opts.quality),
                     service.headers))
                 raw = result["raw"]["throughput"][str(concurrency)]["sentences_per_s"]
@@ -374,10 +497,21 @@ def run(opts: Options) -> dict:
             if opts.texts_per_request > 1:
                 bodies = request_bodies(opts.texts_per_request, opts.quality)
                 for concurrency in opts.texts_concurrency:
-                    runs.append(with_engine_figures(service.port, lambda: drive(
+                    runs.append(with_engine_figures(service, lambda: drive(
                         service.port, concurrency, opts.duration, opts.clients, bodies, service.headers,
                         opts.texts_per_request)))
             result["server"] = runs
+            ceiling = max(r["sentences_per_s"] for r in result["raw"]["throughput"].values())
+            result["open_loop"] = []
+            for share in opts.open_loop:
+                measured = with_engine_figures(service, lambda: open_loop(
+                    service.port, share * ceiling, opts.duration, opts.clients, request_bodies(1, opts.quality),
+                    service.headers))
+                measured.update(share_of_raw_max=share, raw_max_per_s=ceiling)
+                result["open_loop"].append(measured)
+                print(f"  open loop at {share:.0%} of raw max: {measured['achieved_per_s']:.1f} of "
+                      f"{measured['offered_per_s']:.1f}/s, p99 {measured['latency_ms']['p99']:.0f} ms",
+                      file=sys.stderr, flush=True)
         finally:
             service.stop()
     return result
@@ -387,20 +521,46 @@ def report(result: dict) -> str:
     raw = result["raw"]
     lines = [
         f"device {raw['device']} ({raw['compute_type']}), quality {result['quality']}, "
-        f"ctranslate2 {result['ctranslate2']}, {result['workers']} workers x {result['threads']} threads",
+        f"ctranslate2 {result['ctranslate2']}, {result['workers']} workers x {result['threads']} threads, "
+        f"outputs capped at {result['env'].get('MAX_DECODING_LENGTH', 'the model default')} tokens",
         f"lone request: server p50 {result['lone']['server_ms']['p50']:.2f} ms, "
         f"direct call p50 {result['lone']['direct_ms']['p50']:.2f} ms, "
         f"overhead p50 {result['lone']['overhead_ms_p50']:.2f} ms (paired, same sentence)",
         "",
-        "| in flight | texts/request | server sentences/s | raw sentences/s | ratio | p50 ms | p99 ms | mean batch | device busy | errors |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| in flight | texts/request | server sentences/s | raw sentences/s | ratio | p50 ms | p99 ms | mean batch "
+        "| device busy | burst transit ms | cores: workers / engine / load | machine idle | errors |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in result["server"]:
-        raw_rate = raw["throughput"].get(str(run["concurrency"] * run["texts_per_request"]), raw["throughput"].get(str(run["concurrency"])))
+        raw_rate = raw["throughput"].get(str(run["concurrency"] * run["texts_per_request"]),
+                                         raw["throughput"].get(str(run["concurrency"])))
         raw_s = raw_rate["sentences_per_s"] if raw_rate else float("nan")
         lines.append(
             f"| {run['concurrency']} | {run['texts_per_request']} | {run['sentences_per_s']:.1f} | {raw_s:.1f} | "
             f"{run['sentences_per_s'] / raw_s:.2f} | {run['latency_ms']['p50']:.1f} | {run['latency_ms']['p99']:.1f} | "
-            f"{run['mean_batch_size']:.1f} | {run['device_busy']:.0%} | {run['errors']} |"
+            f"{run['mean_batch_size']:.1f} | {run['device_busy']:.0%} | {_ms(run['burst_transit_ms'])} | "
+            f"{_cores(run)} | {run['machine_idle']:.0%} | {run['errors']} |"
         )
+    if result.get("open_loop"):
+        lines += [
+            "",
+            "| open loop: offered share of raw max | offered/s | achieved/s | p50 ms | p99 ms | mean batch "
+            "| device busy | cores: workers / engine / load | machine idle | errors |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for run in result["open_loop"]:
+            lines.append(
+                f"| {run['share_of_raw_max']:.0%} | {run['offered_per_s']:.1f} | {run['achieved_per_s']:.1f} | "
+                f"{run['latency_ms']['p50']:.1f} | {run['latency_ms']['p99']:.1f} | {run['mean_batch_size']:.1f} | "
+                f"{run['device_busy']:.0%} | {_cores(run)} | {run['machine_idle']:.0%} | {run['errors']} |"
+            )
     return "\n".join(lines)
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _cores(run: dict) -> str:
+    cores = run["cores_used"]
+    return f"{cores['workers']:.2f} / {cores['engine']:.2f} / {cores['load_generator']:.2f}"

@@ -38,7 +38,13 @@ def main(argv: list[str] | None = None) -> int:
     for verb, text in (("revoke", "deactivate a token"), ("activate", "activate a token again")):
         token.add_parser(verb, help=text).add_argument("id", type=int)
 
-    bench = commands.add_parser("bench", help="measure the service against raw CTranslate2 on this machine")
+    bench = commands.add_parser(
+        "bench", help="measure the service against raw CTranslate2 on this machine",
+        description="Raw translate_batch against the running service, same model, sentences and options. "
+                    "Synthetic models never emit </s> (random weights), so every translation would run to the "
+                    "length limit, where one batch takes so long that the service's own delays vanish; their "
+                    "outputs are capped at 48 tokens unless --set MAX_DECODING_LENGTH says otherwise, about "
+                    "what a real model writes for a sentence (1-1.5x its 20-50 tokens).")
     where = bench.add_mutually_exclusive_group(required=True)
     where.add_argument("--model", help="a CTranslate2 NLLB model directory")
     where.add_argument("--synthetic", choices=("tiny", "600M", "1.3B", "3.3B"), help="build a synthetic model of this shape")
@@ -47,12 +53,15 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--quality", choices=("fast", "balanced", "best"), default="fast")
     bench.add_argument("--texts-per-request", type=int, default=1, help="also drive multi-text requests of this size")
     bench.add_argument("--texts-concurrency", help="requests in flight for the multi-text runs (default: --concurrency)")
-    bench.add_argument("--workers", type=int, default=2)
-    bench.add_argument("--threads", type=int, default=16)
+    bench.add_argument("--workers", type=int, help="default: what `nllb serve` picks on this machine")
+    bench.add_argument("--threads", type=int, help="default: what `nllb serve` picks on this machine")
     bench.add_argument("--clients", type=int, default=4, help="load-generator processes")
     bench.add_argument("--lone-requests", type=int, default=50)
     bench.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                        help="service setting for this run (DEVICE, COMPUTE_TYPE, MAX_BATCH_SIZE, ...)")
+    bench.add_argument("--open-loop", default="",
+                       help="comma-separated offered rates as shares of the raw maximum (0.5,0.8,0.95): "
+                            "Poisson arrivals, independent of the answers")
     bench.add_argument("--out", help="write the machine-readable result here (JSON)")
 
     cache = commands.add_parser("bench-cache", help="cached requests against a bare Falcon app, same gunicorn settings")
@@ -81,9 +90,21 @@ def main(argv: list[str] | None = None) -> int:
     soak.add_argument("--clients", type=int, default=6)
     soak.add_argument("--out")
 
+    siege = commands.add_parser("siege", help="normal clients beside an attacker: latency, statuses, memory, leftovers")
+    siege.add_argument("--baseline-minutes", type=float, default=1.0)
+    siege.add_argument("--attack-minutes", type=float, default=5.0)
+    siege.add_argument("--clients", type=int, default=6, help="normal clients, each one request at a time")
+    siege.add_argument("--stop-engine-after", type=float, default=60.0,
+                       help="seconds into the attack when the engine gets SIGSTOP (once)")
+    siege.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                       help="a setting for the service, e.g. ENGINE_STALL_SECONDS=2")
+    siege.add_argument("--out")
+
     args = parser.parse_args(argv)
     if args.command == "soak":
         return _soak(args)
+    if args.command == "siege":
+        return _siege(args)
     if args.command == "model" and args.model_command in ("info", "convert", "download"):
         from nllb import models
 
@@ -136,20 +157,14 @@ def _token(args: argparse.Namespace) -> int:
             hint = f"; `nllb token rotate {args.name}` gives it a new secret" if exc.code == "name_taken" else ""
             print(f"nllb: {exc}{hint}", file=sys.stderr)
             return 1
-        print(f"created token {record.id} ({record.name}) in {_where(store)}; it is shown once, keep it now:",
-              file=sys.stderr)
-        print(secret)
-        return 0
+        return _show_secret(record, secret, store, "created token", "it is shown once, keep it now")
     if args.token_command == "rotate":
         try:
             record, secret = store.rotate(args.name)
         except TokenError as exc:
             print(f"nllb: {exc}", file=sys.stderr)
             return 1
-        print(f"new secret for token {record.id} ({record.name}) in {_where(store)}; the old one no longer works:",
-              file=sys.stderr)
-        print(secret)
-        return 0
+        return _show_secret(record, secret, store, "new secret for token", "the old one no longer works")
     if args.token_command == "list":
         for record in store.list():
             print(json.dumps(record.public(), ensure_ascii=False))
@@ -162,8 +177,17 @@ def _token(args: argparse.Namespace) -> int:
     return 0
 
 
-def _where(store) -> str:
-    return str(store.path) if hasattr(store, "path") else "the shared Redis"
+def _show_secret(record, secret: str, store, what: str, note: str) -> int:
+    """The secret alone on standard output (for `TOKEN=$(...)`), what it is on standard error."""
+    where = str(store.path) if hasattr(store, "path") else "the shared Redis"
+    print(f"{what} {record.id} ({record.name}) in {where}; {note}:", file=sys.stderr)
+    print(secret)
+    return 0
+
+
+# A synthetic model never ends a translation: outputs stop at the length
+# limit. 48 tokens is about what a real model writes for a typical sentence.
+SYNTHETIC_OUTPUT_CAP = 48
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -172,10 +196,13 @@ def _bench(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from nllb import bench
+    from nllb.modeldir import ModelDirectory
 
     env = dict(item.split("=", 1) for item in args.set)
     with tempfile.TemporaryDirectory() as tmp:
         model = Path(args.model) if args.model else None
+        if model is None or ModelDirectory.open(model).synthetic:
+            env.setdefault("MAX_DECODING_LENGTH", str(SYNTHETIC_OUTPUT_CAP))
         if model is None:
             from nllb.synthetic import write_model
 
@@ -193,6 +220,7 @@ def _bench(args: argparse.Namespace) -> int:
             clients=args.clients,
             lone_requests=args.lone_requests,
             env=env,
+            open_loop=[float(x) for x in args.open_loop.split(",") if x],
         ))
     result["synthetic"] = args.synthetic
     print(bench.report(result))
@@ -238,6 +266,25 @@ def _soak(args: argparse.Namespace) -> int:
     return 0
 
 
+def _siege(args: argparse.Namespace) -> int:
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from nllb import siege
+    from nllb.synthetic import write_model
+
+    env = dict(item.split("=", 1) for item in args.set)
+    with tempfile.TemporaryDirectory() as tmp:
+        result = siege.run(args.baseline_minutes, args.attack_minutes, args.clients,
+                           write_model("tiny", Path(tmp) / "tiny"), args.stop_engine_after, env)
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text)
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     # Options become the environment that nllb.config reads, so the master,
     # workers and engine all see one configuration.
@@ -255,4 +302,9 @@ def _serve(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"nllb: {exc}", file=sys.stderr)
         return 2
+    # glibc gives each thread that allocates its own arena and keeps what it
+    # freed there: 8-64 threads per worker handling large bodies took workers
+    # to twice their idle memory under attack (docs/PERFORMANCE.md). Two arenas
+    # keep that bounded; it must be in the environment before the master starts.
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "-c", "python:nllb.gunicorn_config"])
