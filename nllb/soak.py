@@ -21,7 +21,7 @@ from pathlib import Path
 from nllb.bench import Service, start_redis
 
 
-def _process_table(master: int) -> dict[str, dict]:
+def process_table(master: int) -> dict[str, dict]:
     table = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -94,7 +94,7 @@ def run(minutes: float, warmup_minutes: float, clients: int, model: Path) -> dic
             started = time.monotonic()
             while time.monotonic() - started < minutes * 60:
                 time.sleep(15)
-                samples.append({"t": round(time.monotonic() - started), "processes": _process_table(service.process.pid)})
+                samples.append({"t": round(time.monotonic() - started), "processes": process_table(service.process.pid)})
             stop.set()
             for t in threads:
                 t.join()
