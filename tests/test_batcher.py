@@ -40,6 +40,13 @@ def test_a_batch_grows_only_while_its_expected_time_fits():
     assert batcher.cost.seconds(8 * len(first), 512) <= 0.5 or len(first) == 1
 
 
+def test_examples_that_would_end_past_their_deadline_are_named_before_the_batch_starts():
+    batcher = taught(Batcher(max_examples=1024, max_tokens=10**6))
+    soon = examples(1, beam=8, limit=512, deadline=time.monotonic() + 0.5)  # expected to take 2.6 s
+    later = examples(1, beam=8, limit=512, deadline=time.monotonic() + 60)
+    assert batcher.too_late(soon + later) == soon
+
+
 def test_a_short_request_after_a_long_one_goes_before_the_long_ones_tail():
     batcher = taught(Batcher(max_examples=1024, max_tokens=10**6, max_seconds=0.5))
     long = examples(64, beam=8, limit=512)

@@ -109,8 +109,8 @@ def test_a_long_request_does_not_hold_back_a_short_one(make_server):
     slow.join()
 
 
-def test_work_that_cannot_finish_before_its_deadline_is_not_started(make_server):
-    srv = make_server(REQUEST_TIMEOUT_SECONDS="2").start()
+def test_a_request_past_its_deadline_leaves_nothing_running_on_the_device(make_server):
+    srv = make_server(REQUEST_TIMEOUT_SECONDS="2", MAX_BATCH_SECONDS="0.3").start()
     teach_the_cost_model(srv)
     started = time.monotonic()
     resp = srv.post("/translate", {**HELLO, "text": "x" + "ab" * 9_999, "quality": "best"}, timeout=120)

@@ -128,6 +128,6 @@ def test_engine_restarts_while_workers_respawn_do_not_block_supervision(make_ser
         os.kill(engine, signal.SIGKILL)
         for worker in srv.workers():
             os.kill(worker, signal.SIGKILL)
-        assert wait_for(lambda: srv.engines() and srv.engines()[0] != engine and len(srv.workers()) == 3)
+        assert wait_for(lambda: (engines := srv.engines()) and engines[0] != engine and len(srv.workers()) == 3)
         srv.wait_ready()
     assert srv.translate("Hello.").status == 200

@@ -146,9 +146,13 @@ class Batcher:
             self._burst_size = len(batch) if len(batch) > 1 else 0
             self._burst_arrived = 0
 
-    def expected_seconds(self, batch: list[Example]) -> float:
+    def too_late(self, batch: list[Example]) -> list[Example]:
+        """The examples of `batch` whose deadline comes before the batch is expected to end."""
+        if not batch:
+            return []
         with self._ready:
-            return self.cost.seconds(*batch_shape(batch))
+            ends = time.monotonic() + self.cost.seconds(*batch_shape(batch))
+        return [e for e in batch if e.request.deadline < ends]
 
     def close(self) -> None:
         with self._ready:

@@ -193,8 +193,7 @@ class Engine:
         now = time.monotonic()
         batch = [e for e in batch if self._wanted(e, now)]
         # Device time spent on an answer that would come after its deadline is lost to everyone.
-        expected = self.batcher.expected_seconds(batch) if batch else 0.0
-        self._fail([e for e in batch if e.request.deadline < now + expected], SlotStatus.DEADLINE)
+        self._fail(self.batcher.too_late(batch), SlotStatus.DEADLINE)
         batch = [e for e in batch if not e.request.finished]
         if not batch:
             return None
