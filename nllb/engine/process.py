@@ -69,10 +69,10 @@ class Engine:
 
     def run(self) -> None:
         devices = [
-            threading.Thread(target=self._device_loop, name=f"device-{i}", daemon=True)
+            threading.Thread(target=_or_exit(self._device_loop), name=f"device-{i}", daemon=True)
             for i in range(self.model.replicas)
         ]
-        answering = threading.Thread(target=self._answer_loop, name="answers", daemon=True)
+        answering = threading.Thread(target=_or_exit(self._answer_loop), name="answers", daemon=True)
         for thread in [*devices, answering]:
             thread.start()
         poller = select.poll()
@@ -300,6 +300,21 @@ class Engine:
         slot.header.status = status
         slot.header.answered = request.generation
         os.eventfd_write(self.exchange.worker_slots[request.worker_slot].events[request.request_slot], 1)
+
+
+def _or_exit(loop):
+    """A device or answer loop that ends the engine if it fails: a silent dead thread would leave
+    every later request waiting until its deadline, while a dead engine is replaced at once."""
+
+    def run() -> None:
+        try:
+            loop()
+        except BaseException:
+            log.exception("engine thread %s crashed", threading.current_thread().name)
+            logging.shutdown()
+            os._exit(EXIT_CRASHED)
+
+    return run
 
 
 def main(argv: list[str]) -> int:
