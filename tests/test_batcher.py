@@ -32,6 +32,14 @@ def test_the_cost_model_learns_a_fixed_and_a_growing_part():
     assert abs(cost.seconds(8, 512) - 512 * (0.001 + 1e-6 * 8 * 512)) < 0.01
 
 
+def test_beyond_the_largest_batch_seen_the_cost_grows_at_least_in_proportion():
+    cost = BatchCost()
+    for rows in (1, 2, 4):  # small batches whose time hardly grows: the fit sees no growth
+        cost.record(rows, 512, 0.25)
+    assert cost.seconds(4, 512) < 0.3
+    assert cost.seconds(320, 512) >= 0.25 * 320 / 4
+
+
 def test_a_batch_grows_only_while_its_expected_time_fits():
     batcher = taught(Batcher(max_examples=1024, max_tokens=10**6, max_seconds=0.5))
     batcher.put(examples(64, beam=8, limit=512))

@@ -9,6 +9,13 @@ hypotheses (examples × beam) and length limit `steps` takes about
 least squares over recent batches, the older ones weighing less, so the
 estimate follows the device, the model and how early its translations end —
 without a setting for any of them.
+
+Beyond the largest batch seen, the fit is not trusted to extrapolate: a batch
+with more hypothesis-steps than any before is expected to cost at least in
+proportion to that largest one. A fit from small batches alone can see no
+growth at all and would let one huge batch through; this way a batch grows
+past what was measured by at most what the time budget allows, and the
+estimate learns from each step.
 """
 
 from __future__ import annotations
@@ -20,12 +27,15 @@ _MEMORY = 0.98
 class BatchCost:
     def __init__(self) -> None:
         self._n = self._x = self._y = self._xx = self._xy = 0.0
+        self._largest_work = self._largest_seconds = 0.0  # the batch with the most hypothesis-steps seen
 
     @property
     def known(self) -> bool:
         return self._n > 0
 
     def record(self, rows: int, steps: int, seconds: float) -> None:
+        if rows * steps >= self._largest_work:
+            self._largest_work, self._largest_seconds = float(rows * steps), seconds
         x, y = float(rows * steps), seconds / max(1, steps)
         self._n = _MEMORY * self._n + 1
         self._x = _MEMORY * self._x + x
@@ -42,4 +52,7 @@ class BatchCost:
         # Until batches of different shapes were seen, every batch costs the same per step.
         growth = max(0.0, (self._xy / self._n - mean_x * mean_y) / spread) if spread > 1e-9 else 0.0
         fixed = max(0.0, mean_y - growth * mean_x)
-        return steps * (fixed + growth * rows * steps)
+        fitted = steps * (fixed + growth * rows * steps)
+        if rows * steps > self._largest_work:
+            return max(fitted, self._largest_seconds * rows * steps / self._largest_work)
+        return fitted
