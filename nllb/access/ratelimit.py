@@ -70,21 +70,20 @@ class Decision:
 
 def weigh(now: float, tats: list[float], budgets: list[Budget], costs: list[int]) -> tuple[bool, list[float], Decision]:
     """GCRA for several budgets at once: allowed only if every budget allows."""
-    allowed, kept = gcra(now, tats, budgets, costs)
-    return allowed, kept, decide(now, allowed, tats, kept, budgets, costs)
+    allowed, new_tats, kept = gcra(now, tats, budgets, costs)
+    return allowed, kept, decide(now, allowed, new_tats, kept, budgets)
 
 
-def gcra(now: float, tats: list[float], budgets: list[Budget], costs: list[int]) -> tuple[bool, list[float]]:
-    """The decision and the timestamps to keep: the part that must happen under the lock."""
+def gcra(now: float, tats: list[float], budgets: list[Budget],
+         costs: list[int]) -> tuple[bool, list[float], list[float]]:
+    """Whether allowed, the timestamps the request would set, and those to keep: the part under the lock."""
     new_tats = [max(tat, now) + cost * b.interval for tat, b, cost in zip(tats, budgets, costs)]
     allowed = all(new - now <= b.window + 1e-9 for new, b in zip(new_tats, budgets))
-    return allowed, new_tats if allowed else [max(tat, now) for tat in tats]
+    return allowed, new_tats, new_tats if allowed else [max(tat, now) for tat in tats]
 
 
-def decide(now: float, allowed: bool, tats: list[float], kept: list[float], budgets: list[Budget],
-           costs: list[int]) -> Decision:
+def decide(now: float, allowed: bool, new_tats: list[float], kept: list[float], budgets: list[Budget]) -> Decision:
     """What the caller is told: remaining budget, reset and retry times."""
-    new_tats = [max(tat, now) + cost * b.interval for tat, b, cost in zip(tats, budgets, costs)]
     outcomes = [
         Outcome(
             budget=b,
@@ -156,12 +155,12 @@ class LocalLimiter:
                 if index < 0 or self._keys[stripe, index] != digest:
                     index = self._places[digest] = self._find(self._table[stripe], digest)
                 tats = self._tats[stripe, index, : len(budgets)].tolist()
-                allowed, kept = gcra(now, tats, budgets, costs)
+                allowed, new_tats, kept = gcra(now, tats, budgets, costs)
                 self._keys[stripe, index] = digest
                 self._tats[stripe, index, : len(budgets)] = kept
             finally:
                 self._lock(fcntl.F_UNLCK, stripe * span, span)
-        return decide(now, allowed, tats, kept, budgets, costs)
+        return decide(now, allowed, new_tats, kept, budgets)
 
     @staticmethod
     def _find(row: np.ndarray, digest: int) -> int:
