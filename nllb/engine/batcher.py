@@ -102,6 +102,7 @@ class Batcher:
         self._burst_size = 0
         self._burst_arrived = 0
         self._returns: deque[float] = deque(maxlen=_RETURNS_KEPT)
+        self._typical_return = 0.0  # their median, kept as they come: take() reads it on every arrival
         self._last_size = 0
         self._last_seconds = 0.0
         self._last_finished = 0.0
@@ -130,6 +131,7 @@ class Batcher:
                 if self._burst_arrived >= self._burst_size:
                     self._burst_size = 0
                     self._returns.append(now - self._last_finished)
+                    self._typical_return = statistics.median(self._returns)
                     self.on_return(now - self._last_finished)
             self._ready.notify()
 
@@ -184,7 +186,7 @@ class Batcher:
         if len(group) >= expected:
             return 0.0
         if self._returns:
-            patience = RETURN_MARGIN * statistics.median(self._returns)
+            patience = RETURN_MARGIN * self._typical_return
         else:
             patience = REFILL_FRACTION * self._last_seconds
         return self._last_finished + min(self.wait_seconds, patience) - time.monotonic()

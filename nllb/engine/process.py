@@ -169,24 +169,20 @@ class Engine:
             with self._answer_lock:
                 self._busy_devices += 1  # until its answers are written
             self._batch_started[me] = time.monotonic()
-            finished = None
-            try:
-                finished = self._run_batch(batch)
-            finally:
-                del self._batch_started[me]
-                if finished is None:
-                    with self._answer_lock:
-                        self._busy_devices -= 1
-            if finished is not None:
+            # An exception here ends the engine (_or_exit): no cleanup on that path.
+            finished = self._run_batch(batch)
+            del self._batch_started[me]
+            if finished is None:
+                with self._answer_lock:
+                    self._busy_devices -= 1
+            else:
                 self._answers.put(finished)
 
     def _answer_loop(self) -> None:
         while (finished := self._answers.get()) is not None:
-            try:
-                self._deliver(*finished)
-            finally:
-                with self._answer_lock:
-                    self._busy_devices -= 1
+            self._deliver(*finished)
+            with self._answer_lock:
+                self._busy_devices -= 1
 
     def _run_batch(self, batch: list[Example]) -> tuple | None:
         """Device work and the breaker's verdict; what to deliver, or None when nothing ran."""
