@@ -13,7 +13,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 DEVICES = ("auto", "cuda", "cpu")
-QUALITIES = ("fast", "balanced", "best")
+# The quality levels a caller chooses from (DEFAULT_QUALITY is one), and the beam each searches with.
+QUALITY_BEAMS = {"fast": 1, "balanced": 4, "best": 8}
+QUALITIES = tuple(QUALITY_BEAMS)
 
 
 class ConfigError(ValueError):

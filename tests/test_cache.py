@@ -9,7 +9,7 @@ import redis as redis_client
 from support import RedisServer, Server
 from test_observability import scrape, value
 
-from nllb.synthetic import write_model
+from nllb.tools.synthetic import write_model
 
 
 def device_segments(srv) -> float:

@@ -14,8 +14,9 @@ import ctranslate2
 import pytest
 import sentencepiece as spm
 
+from nllb.config import QUALITY_BEAMS
 from nllb.modeldir import ModelDirectory
-from nllb.translation import QUALITY_BEAMS, decoding_limit
+from nllb.translation.service import decoding_limit
 
 SENTENCES = {
     "eng_Latn": ["The weather is nice today.", "Please send me the report before Friday.", "How much does a ticket cost?"],

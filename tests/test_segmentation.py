@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nllb.segmentation import segment
+from nllb.translation.segmentation import segment
 
 
 def sentences(text, lang="eng_Latn"):

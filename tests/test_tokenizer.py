@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from nllb.modeldir import ModelDirectory, ModelDirectoryError
-from nllb.tokenizer import Tokenizer
+from nllb.translation.tokenizer import Tokenizer
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import falcon
 import redis
 from prometheus_client import CollectorRegistry, multiprocess
 
-from nllb.cache import TranslationCache
 from nllb.frontend.errors import APIError
+from nllb.translation.cache import TranslationCache
 
 
 def _unavailable() -> APIError:

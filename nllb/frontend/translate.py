@@ -14,25 +14,21 @@ from nllb.access.gate import AccessGate
 from nllb.config import Settings
 from nllb.frontend.auth import charge
 from nllb.frontend.errors import APIError
-from nllb.frontend.validation import (
-    RequestSchema,
-    TranslateRequest,
-    parse_translate,
-    read_json,
-)
-from nllb.ipc.client import (
+from nllb.frontend.validation import RequestSchema, TranslateBody, parse_translate, read_json
+from nllb.ipc import EngineState
+from nllb.translation import (
     CircuitOpen,
     ClientGone,
     DeadlineExceeded,
     EngineUnavailable,
     Overloaded,
-    TranslationFailed,
+    Translation,
+    TranslationError,
+    TranslationRequest,
+    Untranslatable,
 )
-from nllb.ipc.slots import SlotStatus
-from nllb.ipc.state import EngineState
-from nllb.translation import Translated, TranslationService
+from nllb.translation.service import TranslationService
 
-_ENGINE_ERRORS = (EngineUnavailable, DeadlineExceeded, Overloaded, CircuitOpen, TranslationFailed, ClientGone)
 SYNTHETIC_WARNING = "synthetic model with random weights: translations are gibberish"
 
 
@@ -40,30 +36,49 @@ SYNTHETIC_WARNING = "synthetic model with random weights: translations are gibbe
 class TranslationRecord:
     """What the request log and metrics say about one translation request."""
 
-    request: TranslateRequest
+    body: TranslateBody
     characters: int
-    result: Translated | None = None
+    result: Translation | None = None
 
-    source_lang = property(lambda self: self.request.source_lang)
-    target_lang = property(lambda self: self.request.target_lang)
-    quality = property(lambda self: self.request.quality)
+    source_lang = property(lambda self: self.body.source_lang)
+    target_lang = property(lambda self: self.body.target_lang)
+    quality = property(lambda self: self.body.quality)
 
     @property
     def all_cached(self) -> bool:
-        return self.result is not None and self.result.segments == self.result.cached_segments > 0
+        return self.result is not None and self.result.all_cached
 
     def log_fields(self, log_text: bool) -> dict:
         fields = {
-            "source_lang": self.request.source_lang, "target_lang": self.request.target_lang,
-            "quality": self.request.quality, "texts": len(self.request.texts), "characters": self.characters,
+            "source_lang": self.body.source_lang, "target_lang": self.body.target_lang,
+            "quality": self.body.quality, "texts": len(self.body.texts), "characters": self.characters,
         }
         if self.result is not None:
             fields.update(segments=self.result.segments, cached_segments=self.result.cached_segments)
             if log_text:
                 fields["translation"] = self.result.texts
         if log_text:
-            fields["text"] = self.request.texts
+            fields["text"] = self.body.texts
         return fields
+
+
+def translation_error(exc: TranslationError, timeout_seconds: float) -> falcon.HTTPError:
+    """What a client of /translate is told when its request was not translated."""
+    retry = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))} if exc.retry_after is not None else None
+    if isinstance(exc, EngineUnavailable):
+        return APIError(503, "engine_unavailable", f"The translation engine is not available: {exc}", headers=retry)
+    if isinstance(exc, DeadlineExceeded):
+        return APIError(504, "timeout", f"No translation within {timeout_seconds:g} s.")
+    if isinstance(exc, Overloaded):
+        return APIError(503, "overloaded", "Too many translations are waiting; retry shortly.", headers=retry)
+    if isinstance(exc, CircuitOpen):
+        return APIError(503, "circuit_open", "The device is failing; translations are paused.", headers=retry)
+    if isinstance(exc, Untranslatable):
+        return APIError(422, "untranslatable",
+                        "This input failed to translate on its own; other requests were not affected.")
+    if isinstance(exc, ClientGone):
+        return falcon.HTTPError("499 Client Closed Request", title="client_closed")
+    return APIError(503, "device_error", "The device failed to translate this request.", headers=retry)
 
 
 class TranslateResource:
@@ -81,60 +96,39 @@ class TranslateResource:
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         try:
-            body = read_json(req, self.settings.max_body_bytes)
-            request = parse_translate(body, self.schema, self.settings, self.languages)
+            body = parse_translate(read_json(req, self.settings.max_body_bytes), self.schema, self.settings,
+                                   self.languages)
         except APIError:
             # A refused request still costs its caller one request of its budget.
             charge(self.gate, req, resp, 0)
             raise
-        characters = sum(len(text) for text in request.texts)
-        record = req.context.translation = TranslationRecord(request, characters)
-        charge(self.gate, req, resp, characters)
         # From when the request arrived, not from when a thread got to it (nllb.frontend.worker).
         arrived = req.env.get("nllb.arrived") or time.monotonic()
-        deadline = arrived + self.settings.request_timeout_seconds
+        request = TranslationRequest(
+            texts=body.texts, source_lang=body.source_lang, target_lang=body.target_lang, quality=body.quality,
+            deadline=arrived + self.settings.request_timeout_seconds, request_id=req.context.request_id,
+            cancelled=_hang_up_detector(req),
+        )
+        record = req.context.translation = TranslationRecord(body, request.characters)
+        charge(self.gate, req, resp, request.characters)
         try:
-            result = self.service.translate(
-                request.texts, request.source_lang, request.target_lang, request.quality,
-                deadline, req.context.request_id, _hang_up_detector(req),
-            )
-        except _ENGINE_ERRORS as exc:
-            raise self._engine_error(exc) from None
+            result = self.service.translate(request)
+        except TranslationError as exc:
+            raise translation_error(exc, self.settings.request_timeout_seconds) from None
         record.result = result
-        self.gate.record_usage(req.context.principal, characters)
+        self.gate.record_usage(req.context.principal, result.billed_characters)
         metrics.segments_total.inc(result.segments)
-        metrics.characters_total.inc(characters)
+        metrics.characters_total.inc(result.billed_characters)
         resp.media = {
-            "translation": result.texts if request.as_list else result.texts[0],
-            "source_lang": request.source_lang,
-            "target_lang": request.target_lang,
+            "translation": result.texts if body.as_list else result.texts[0],
+            "source_lang": body.source_lang,
+            "target_lang": body.target_lang,
             "device": self.state.device,
-            "cached": record.all_cached,
+            "cached": result.all_cached,
             "cached_segments": result.cached_segments,
-            "quality": request.quality,
+            "quality": body.quality,
             **({"warning": self.warning} if self.warning else {}),
         }
-
-    def _engine_error(self, exc: Exception) -> falcon.HTTPError:
-        """What a client is told when the engine did not translate its request."""
-        if isinstance(exc, EngineUnavailable):
-            return APIError(503, "engine_unavailable", f"The translation engine is not available: {exc}",
-                            headers={"Retry-After": "5"})
-        if isinstance(exc, DeadlineExceeded):
-            return APIError(504, "timeout", f"No translation within {self.settings.request_timeout_seconds:g} s.")
-        if isinstance(exc, Overloaded):
-            return APIError(503, "overloaded", "Too many translations are waiting; retry shortly.",
-                            headers={"Retry-After": "1"})
-        if isinstance(exc, CircuitOpen):
-            return APIError(503, "circuit_open", "The device is failing; translations are paused.",
-                            headers={"Retry-After": str(max(1, math.ceil(exc.retry_after)))})
-        if isinstance(exc, TranslationFailed) and exc.status == SlotStatus.UNTRANSLATABLE:
-            return APIError(422, "untranslatable",
-                            "This input failed to translate on its own; other requests were not affected.")
-        if isinstance(exc, TranslationFailed):
-            return APIError(503, "device_error", "The device failed to translate this request.",
-                            headers={"Retry-After": "5"})
-        return falcon.HTTPError("499 Client Closed Request", title="client_closed")  # ClientGone
 
 
 def _hang_up_detector(req: falcon.Request):

@@ -21,7 +21,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 
 
 @dataclasses.dataclass(frozen=True)
-class TranslateRequest:
+class TranslateBody:
+    """A /translate body that passed every check."""
+
     texts: list[str]
     as_list: bool
     source_lang: str
@@ -80,8 +82,28 @@ class RequestSchema:
         except fastjsonschema.JsonSchemaValueException:
             return jsonschema.exceptions.best_match(self._explains.iter_errors(body))
 
+    def check(self, body: object, codes: dict[str, str] | None = None) -> None:
+        """Refuse a body the schema rejects with 422, naming the field; `codes` gives some fields their own code."""
+        error = self.first_error(body)
+        if error is None:
+            return
+        field = field_name(error)
+        code = (codes or {}).get(field, "validation_error")
+        raise APIError(422, code, f"`{field}`: {error.message[:200]}", field=field)
 
-def parse_translate(body: object, schema: RequestSchema, settings: Settings, languages: Languages) -> TranslateRequest:
+
+def field_name(error: jsonschema.ValidationError) -> str:
+    """Where in the body the error is, as a client would write it: `rate_limit.requests`, `text[3]`, `body`."""
+    path = list(error.absolute_path)
+    if error.validator == "required" and isinstance(error.instance, dict):
+        path.append(next(name for name in error.validator_value if name not in error.instance))
+    field = ""
+    for part in path:
+        field += f"[{part}]" if isinstance(part, int) else f".{part}" if field else str(part)
+    return field or "body"
+
+
+def parse_translate(body: object, schema: RequestSchema, settings: Settings, languages: Languages) -> TranslateBody:
     """Check a /translate body against the published schema, then what a schema cannot say."""
     _check_shape(body, settings)
     error = schema.first_error(body)
@@ -95,7 +117,7 @@ def parse_translate(body: object, schema: RequestSchema, settings: Settings, lan
         except UnicodeEncodeError:
             field = f"text[{i}]" if as_list else "text"
             raise APIError(400, "invalid_text", f"`{field}` contains a lone surrogate escape.", field=field) from None
-    return TranslateRequest(
+    return TranslateBody(
         texts=[_CONTROL.sub("", item) for item in texts],
         as_list=as_list,
         source_lang=body["source_lang"],

@@ -18,7 +18,7 @@ import redis
 
 from nllb.redisconn import Backoff
 
-log = logging.getLogger("nllb.cache")
+log = logging.getLogger("nllb.translation.cache")
 
 NAMESPACE = "nllb:tr:"
 _CLEAR_BATCH = 1000

@@ -1,0 +1,33 @@
+"""Translation as the service means it, whatever protocol asks for it.
+
+Every HTTP shape (ours, and the compatibility endpoints) builds a
+`TranslationRequest`, hands it to `nllb.translation.service.TranslationService`
+and turns the `Translation` it gets back — or one of the `TranslationError`s —
+into its own status and body.
+"""
+
+from nllb.translation.errors import (
+    CircuitOpen,
+    ClientGone,
+    DeadlineExceeded,
+    DeviceFailed,
+    EngineUnavailable,
+    Overloaded,
+    TranslationError,
+    Untranslatable,
+)
+from nllb.translation.request import SegmentJob, Translation, TranslationRequest
+
+__all__ = [
+    "CircuitOpen",
+    "ClientGone",
+    "DeadlineExceeded",
+    "DeviceFailed",
+    "EngineUnavailable",
+    "Overloaded",
+    "SegmentJob",
+    "Translation",
+    "TranslationError",
+    "TranslationRequest",
+    "Untranslatable",
+]
