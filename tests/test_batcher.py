@@ -3,13 +3,15 @@
 import threading
 import time
 
-from nllb.engine.batcher import Batcher, Example, PendingRequest
+from nllb.engine.batcher import Batcher, Example
 from nllb.engine.cost import BatchCost
+from nllb.ipc.inbox import InboundRequest
 
 
-def request(segments: int, deadline: float = float("inf")) -> PendingRequest:
-    return PendingRequest(worker_slot=0, request_slot=0, generation=1, request_id="r", deadline=deadline,
-                          output_offsets=[], output_limits=[], remaining=segments)
+def request(segments: int, deadline: float = float("inf")) -> InboundRequest:
+    return InboundRequest(worker_slot=0, request_slot=0, generation=1, request_id="r", deadline=deadline,
+                          target_token=0, beam_size=1, sources=[], output_limits=[], output_offsets=[],
+                          remaining=segments)
 
 
 def examples(segments: int, beam: int = 1, limit: int = 32, tokens: int = 10, deadline: float = float("inf")):

@@ -3,7 +3,7 @@
 import time
 
 from nllb.config import Settings
-from nllb.engine.breaker import BreakerState, CircuitBreaker
+from nllb.ipc.breaker import BreakerState, CircuitBreaker
 from nllb.ipc.memory import SharedMemory
 
 

@@ -1,6 +1,9 @@
 """A failing batch is split until only the poisoned segments fail."""
 
+import pytest
+
 from nllb.engine.isolation import translate_isolating
+from nllb.engine.model import DeviceFault
 
 
 class Device:
@@ -12,7 +15,7 @@ class Device:
     def __call__(self, part):
         self.calls += 1
         if self.broken or self.poison & set(part):
-            raise RuntimeError("CUDA error: an illegal memory access was encountered")
+            raise DeviceFault("RuntimeError: CUDA error: an illegal memory access was encountered")
         return [f"t({x})" for x in part]
 
 
@@ -49,3 +52,11 @@ def test_a_broken_device_fails_the_batch_quickly_and_is_blamed():
 def test_a_lone_segment_that_fails_counts_against_the_device():
     result = translate_isolating(Device(poison={7}), [7])
     assert result.device_error is not None and result.unfinished == [7]
+
+
+def test_a_bug_in_the_engine_is_not_blamed_on_inputs_or_the_device():
+    def buggy(part):
+        raise TypeError("translate_batch() got an unexpected keyword argument")
+
+    with pytest.raises(TypeError):
+        translate_isolating(buggy, list(range(8)))

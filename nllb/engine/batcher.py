@@ -28,26 +28,12 @@ from collections import deque
 from collections.abc import Callable
 
 from nllb.engine.cost import BatchCost
-
-
-@dataclasses.dataclass(eq=False)
-class PendingRequest:
-    """One wave of one worker request, as the engine tracks it until it is answered."""
-
-    worker_slot: int
-    request_slot: int
-    generation: int
-    request_id: str
-    deadline: float
-    output_offsets: list[int]
-    output_limits: list[int]
-    remaining: int
-    finished: bool = False
+from nllb.ipc.inbox import InboundRequest
 
 
 @dataclasses.dataclass(eq=False)
 class Example:
-    request: PendingRequest
+    request: InboundRequest
     index: int  # the segment's position in its request
     tokens: list[str]
     target: str

@@ -1,6 +1,8 @@
 """Poison isolation: a failed batch is retried in halves until the culprits stand alone.
 
-Only a segment that fails on its own while others of its batch succeed is
+Only a DeviceFault, CTranslate2 failing a call, counts as a failure here:
+anything else is a bug in the engine, which ends it (the master starts a new
+one) instead of opening the circuit breaker. Only a segment that fails on its own while others of its batch succeed is
 blamed on its input. When nothing succeeds within a few attempts — about one
 per halving, plus one — the device is blamed, and the whole batch fails
 quickly instead of being retried segment by segment.
@@ -12,6 +14,8 @@ import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
+
+from nllb.engine.model import DeviceFault
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -37,7 +41,7 @@ def translate_isolating(translate: Callable[[Sequence[T]], list[R]], batch: Sequ
             continue
         try:
             outputs = translate(part)
-        except Exception as exc:
+        except DeviceFault as exc:
             result.errors += 1
             if not result.translated and result.errors >= budget:
                 result.device_error = exc
@@ -57,5 +61,5 @@ def translate_isolating(translate: Callable[[Sequence[T]], list[R]], batch: Sequ
     return result
 
 
-class _LastResort(RuntimeError):
+class _LastResort(DeviceFault):
     pass

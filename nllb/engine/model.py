@@ -52,6 +52,17 @@ def place(settings: Settings) -> Placement:
     return Placement(device, index, compute_type)
 
 
+class DeviceFault(Exception):
+    """CTranslate2 failed a batch: a device error, or an input it cannot translate (isolation tells which)."""
+
+
+# What pybind11 turns CTranslate2's C++ exceptions into: std::runtime_error and
+# CUDA/HIP errors, std::invalid_argument and friends, std::out_of_range,
+# std::overflow_error, std::bad_alloc. A TypeError or AttributeError is a bug in
+# the call itself, and is let through to crash the engine instead.
+_CTRANSLATE2_ERRORS = (RuntimeError, ValueError, IndexError, OverflowError, MemoryError)
+
+
 class Model:
     def __init__(self, directory: ModelDirectory, settings: Settings):
         import ctranslate2
@@ -74,12 +85,15 @@ class Model:
         self, sources: list[list[str]], prefixes: list[list[str]], beam_size: int, limit: int
     ) -> list[list[str]]:
         """Translate one batch; each hypothesis comes back without its language prefix."""
-        results = self._translator.translate_batch(
-            sources,
-            target_prefix=prefixes,
-            beam_size=beam_size,
-            # The target-language prefix counts towards CTranslate2's length.
-            max_decoding_length=limit + 1,
-            max_batch_size=0,
-        )
+        try:
+            results = self._translator.translate_batch(
+                sources,
+                target_prefix=prefixes,
+                beam_size=beam_size,
+                # The target-language prefix counts towards CTranslate2's length.
+                max_decoding_length=limit + 1,
+                max_batch_size=0,
+            )
+        except _CTRANSLATE2_ERRORS as exc:
+            raise DeviceFault(f"{type(exc).__name__}: {exc}") from exc
         return [result.hypotheses[0][1:] for result in results]

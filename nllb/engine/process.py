@@ -9,7 +9,6 @@ while the answers of its last batch are written.
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import os
@@ -24,12 +23,12 @@ import setproctitle
 
 from nllb import logs, metrics
 from nllb.config import ConfigError, Settings
-from nllb.engine.batcher import Batcher, Example, PendingRequest
-from nllb.engine.breaker import CircuitBreaker
+from nllb.engine.batcher import Batcher, Example
 from nllb.engine.isolation import translate_isolating
 from nllb.engine.model import Model, ModelLoadError
-from nllb.ipc.channel import ChannelReader, Descriptor
+from nllb.ipc.breaker import CircuitBreaker
 from nllb.ipc.exchange import Exchange
+from nllb.ipc.inbox import InboundRequest, Inbox
 from nllb.ipc.slots import SlotStatus
 from nllb.modeldir import ModelDirectory, ModelDirectoryError
 
@@ -51,11 +50,11 @@ class Engine:
         self.vocabulary = vocabulary
         self.token_ids = {token: i for i, token in enumerate(vocabulary)}
         self.unknown = self.token_ids["<unk>"]
-        self.readers = [ChannelReader(w.channel_read) for w in exchange.worker_slots]
+        self.inbox = Inbox(exchange, epoch, len(vocabulary))
         self.batcher = Batcher(settings.max_batch_size, settings.max_batch_tokens, settings.batch_timeout_ms / 1000,
                                settings.max_batch_seconds, on_return=metrics.cohort_return.observe)
         self._answers: queue.SimpleQueue = queue.SimpleQueue()  # finished batches, for the answer thread
-        self._answer_lock = threading.Lock()
+        self._busy_lock = threading.Lock()
         self._breaker_lock = threading.Lock()
         self.breaker = CircuitBreaker(exchange.breaker_memory, settings)
         self.max_queue = settings.max_queue_size
@@ -76,17 +75,15 @@ class Engine:
         for thread in [*devices, answering]:
             thread.start()
         poller = select.poll()
-        by_fd = {reader.fd: (slot, reader) for slot, reader in enumerate(self.readers)}
-        for fd in by_fd:
+        for fd in self.inbox.fds:
             poller.register(fd, select.POLLIN)
         last_intake = time.monotonic()
         state = self.exchange.state
         while os.getppid() == self._parent and not self._drained(last_intake):
             for fd, _ in poller.poll(200):
-                worker_slot, reader = by_fd[fd]
-                for descriptor in reader.read():
+                for request in self.inbox.receive(fd):
                     last_intake = time.monotonic()
-                    self._admit(worker_slot, descriptor)
+                    self._admit(request)
             state.queue_depth = len(self.batcher)
             # The heartbeat the master and workers watch: this loop runs at
             # least every 200 ms, and says since when the oldest batch runs.
@@ -111,69 +108,29 @@ class Engine:
             and time.monotonic() - last_intake > _QUIET_SECONDS
         )
 
-    def _admit(self, worker_slot: int, descriptor: Descriptor) -> None:
-        if descriptor.epoch != self.epoch or descriptor.request_slot >= self.exchange.slots_per_worker:
-            return  # posted to an engine that died before reading it
-        slot = self.exchange.request_slot(worker_slot, descriptor.request_slot)
-        if slot.header.generation != descriptor.generation:
-            return  # abandoned by its worker
-        layout = self.exchange.layout
-        count = descriptor.segments
+    def _admit(self, request: InboundRequest) -> None:
+        if len(self.batcher) + len(request.sources) > self.max_queue:
+            self.inbox.finish(request, SlotStatus.OVERLOADED)
+            return
         vocabulary = self.vocabulary
-        # Plain lists: numpy costs more than it saves on a few dozen numbers,
-        # and this runs once per request on the engine's one intake thread.
-        lengths = slot.source_lengths[:count].tolist() if 0 < count <= layout.max_segments else []
-        limits = slot.output_limits[:count].tolist()
-        total = sum(lengths)
-        request = PendingRequest(
-            worker_slot=worker_slot,
-            request_slot=descriptor.request_slot,
-            generation=descriptor.generation,
-            request_id=descriptor.request_id,
-            deadline=descriptor.deadline,
-            output_offsets=[0, *itertools.accumulate(limits[:-1])] if limits else [],
-            output_limits=limits,
-            remaining=count,
-        )
-        ids = slot.source_ids[:total].tolist() if 0 < total <= layout.input_tokens else []
-        if (
-            not lengths
-            or not ids
-            or min(lengths) < 1
-            or min(limits) < 1
-            or sum(limits) > layout.output_tokens
-            or not 0 <= descriptor.target_token < len(vocabulary)
-            or descriptor.beam_size < 1
-            or min(ids) < 0
-            or max(ids) >= len(vocabulary)
-        ):
-            log.error("request %s: unreadable request in slot %d/%d", descriptor.request_id, worker_slot, descriptor.request_slot)
-            self._finish(request, SlotStatus.INVALID)
-            return
-        if len(self.batcher) + count > self.max_queue:
-            self._finish(request, SlotStatus.OVERLOADED)
-            return
-        target = vocabulary[descriptor.target_token]
-        tokens = [vocabulary[i] for i in ids]
-        examples = []
-        start = 0
-        for index, (length, limit) in enumerate(zip(lengths, limits)):
-            examples.append(Example(request, index, tokens[start:start + length], target, descriptor.beam_size, limit))
-            start += length
-        self.batcher.put(examples)
+        target = vocabulary[request.target_token]
+        self.batcher.put([
+            Example(request, index, [vocabulary[i] for i in ids], target, request.beam_size, limit)
+            for index, (ids, limit) in enumerate(zip(request.sources, request.output_limits))
+        ])
 
     def _device_loop(self) -> None:
         me = threading.get_ident()
         while (batch := self.batcher.take()) is not None:
             self.exchange.state.queue_depth = len(self.batcher)
-            with self._answer_lock:
+            with self._busy_lock:
                 self._busy_devices += 1  # until its answers are written
             self._batch_started[me] = time.monotonic()
             # An exception here ends the engine (_or_exit): no cleanup on that path.
             finished = self._run_batch(batch)
             del self._batch_started[me]
             if finished is None:
-                with self._answer_lock:
+                with self._busy_lock:
                     self._busy_devices -= 1
             else:
                 self._answers.put(finished)
@@ -181,7 +138,7 @@ class Engine:
     def _answer_loop(self) -> None:
         while (finished := self._answers.get()) is not None:
             self._deliver(*finished)
-            with self._answer_lock:
+            with self._busy_lock:
                 self._busy_devices -= 1
 
     def _run_batch(self, batch: list[Example]) -> tuple | None:
@@ -215,7 +172,7 @@ class Engine:
                 self.breaker.succeeded()
             else:
                 metrics.batch_failures.labels("device").inc()
-                reason = f"{type(result.device_error).__name__}: {result.device_error}"
+                reason = str(result.device_error)
                 log.error("device failure on a batch of %d segments: %s", len(batch), reason)
                 self.breaker.failed(reason)
         return batch, result, started, elapsed, limit
@@ -223,7 +180,8 @@ class Engine:
     def _deliver(self, batch: list[Example], result, started: float, elapsed: float, limit: int) -> None:
         """The answer thread: results into the slots, failures to their requests, then the books."""
         for example, output in result.translated:
-            self._answer(example, output)
+            self.inbox.answer(example.request, example.index,
+                              [self.token_ids.get(token, self.unknown) for token in output])
         for example in result.untranslatable:
             log.warning("request %s: a segment failed to translate on its own; the rest of its batch succeeded",
                         example.request.request_id)
@@ -253,49 +211,12 @@ class Engine:
         metrics.target_tokens.inc(sum(len(output) for _, output in translated))
 
     def _wanted(self, example: Example, now: float) -> bool:
-        """Still awaited: not expired, not answered, and its worker has not moved on."""
-        request = example.request
-        if request.finished or request.deadline <= now:
-            return False
-        slot = self.exchange.request_slot(request.worker_slot, request.request_slot)
-        return slot.header.generation == request.generation
+        """Still awaited, and not expired."""
+        return example.request.deadline > now and self.inbox.awaited(example.request)
 
     def _fail(self, examples: list[Example], status: int) -> None:
         for request in {id(e.request): e.request for e in examples}.values():
-            self._finish(request, status)
-
-    def _answer(self, example: Example, output: list[str]) -> None:
-        request = example.request
-        ids = [self.token_ids.get(token, self.unknown) for token in output[: example.limit]]
-        with self._answer_lock:
-            if request.finished:
-                return
-            slot = self.exchange.request_slot(request.worker_slot, request.request_slot)
-            if slot.header.generation != request.generation:
-                request.finished = True
-                return
-            offset = request.output_offsets[example.index]
-            slot.output_ids[offset: offset + len(ids)] = ids
-            slot.output_lengths[example.index] = len(ids)
-            request.remaining -= 1
-            if request.remaining == 0:
-                self._complete(request, SlotStatus.OK)
-
-    def _finish(self, request: PendingRequest, status: int) -> None:
-        with self._answer_lock:
-            self._complete(request, status)
-
-    def _complete(self, request: PendingRequest, status: int) -> None:
-        """Answer the worker, unless it gave up on this request. Under the answer lock."""
-        if request.finished:
-            return
-        request.finished = True
-        slot = self.exchange.request_slot(request.worker_slot, request.request_slot)
-        if slot.header.generation != request.generation:
-            return
-        slot.header.status = status
-        slot.header.answered = request.generation
-        os.eventfd_write(self.exchange.worker_slots[request.worker_slot].events[request.request_slot], 1)
+            self.inbox.finish(request, status)
 
 
 def _or_exit(loop):

@@ -100,12 +100,11 @@ class EngineSupervisor:
 
     def _spawn(self) -> int:
         state = self.exchange.state
-        epoch = state.begin_epoch(pid=0)
+        epoch = state.begin_epoch()
         description = dict(self.exchange.describe(), epoch=epoch, model_path=str(self.model_path))
         self._pid = os.posix_spawn(
             sys.executable, [sys.executable, "-m", "nllb.engine", json.dumps(description)], os.environ
         )
-        state.set_pid(self._pid)
         log.info("engine started (pid %d, epoch %d)", self._pid, epoch)
         return self._pid
 

@@ -1,4 +1,7 @@
-"""The worker's side of the exchange: send segments, wait for their translations."""
+"""The worker's side of the exchange: send segments, wait for their translations.
+
+The engine's side is nllb.ipc.inbox; nllb.ipc.slots says how a slot carries a request.
+"""
 
 from __future__ import annotations
 
@@ -10,49 +13,29 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from nllb.engine.breaker import CircuitBreaker
+from nllb.ipc.breaker import CircuitBreaker
 from nllb.ipc.channel import Descriptor
 from nllb.ipc.exchange import Exchange
 from nllb.ipc.slots import RequestSlot, SlotStatus
+from nllb.translation.errors import (
+    CircuitOpen,
+    ClientGone,
+    DeadlineExceeded,
+    DeviceFailed,
+    EngineUnavailable,
+    Overloaded,
+    Untranslatable,
+)
+from nllb.translation.request import SegmentJob
 
 # How often a waiting request looks at the engine's state: bounds how long a
 # request waits on an engine that died.
 _WAKE_SECONDS = 0.1
 
 
-class EngineUnavailable(Exception):
-    """The engine is starting, restarting or down; the request was not translated."""
-
-
-class DeadlineExceeded(Exception):
-    """The request's deadline passed before the engine answered."""
-
-
-class ClientGone(Exception):
-    """The HTTP client hung up while its request waited."""
-
-
-class Overloaded(Exception):
-    """Too many segments wait for the engine already."""
-
-
-class CircuitOpen(Exception):
-    """The circuit breaker is open; `retry_after` is when it lets a probe through."""
-
-    def __init__(self, retry_after: float):
-        super().__init__(retry_after)
-        self.retry_after = retry_after
-
-
-class TranslationFailed(Exception):
-    """The engine tried and failed; `status` (a SlotStatus) says whether the input or the device is to blame."""
-
-    def __init__(self, status: int):
-        super().__init__(status)
-        self.status = status
-
-
 class EngineClient:
+    """A worker's way to the engine: one slot per thread, borrowed for the length of a request."""
+
     def __init__(self, exchange: Exchange, worker_slot: int, breaker: CircuitBreaker, max_queue: int,
                  stall_seconds: tuple[float, float]):
         self.exchange = exchange
@@ -71,25 +54,13 @@ class EngineClient:
         for index in range(len(self._slots)):
             self._free.put(index)
 
-    def translate(
-        self,
-        sources: Sequence[np.ndarray],
-        limits: Sequence[int],
-        target_token: int,
-        beam_size: int,
-        deadline: float,
-        request_id: str,
-        disconnected: Callable[[], bool] = lambda: False,
-    ) -> list[np.ndarray]:
-        """Translate token-id sequences; `limits` bound each output's length."""
+    def translate(self, job: SegmentJob) -> list[np.ndarray]:
+        """The output token ids of each segment; a TranslationError when the engine did not translate them."""
         index = self._free.get()
         try:
             results: list[np.ndarray] = []
-            for start, stop in self._waves(sources, limits):
-                results += self._round_trip(
-                    index, sources[start:stop], limits[start:stop],
-                    target_token, beam_size, deadline, request_id, disconnected,
-                )
+            for start, stop in self._waves(job.sources, job.limits):
+                results += self._round_trip(index, job, start, stop)
             return results
         finally:
             self._free.put(index)
@@ -110,7 +81,8 @@ class EngineClient:
         if start < len(sources):
             yield start, len(sources)
 
-    def _round_trip(self, index, sources, limits, target_token, beam_size, deadline, request_id, disconnected):
+    def _round_trip(self, index: int, job: SegmentJob, start: int, stop: int) -> list[np.ndarray]:
+        """Segments `start` to `stop` of the job through slot `index`: write, post, wait, read."""
         waitable = self._slots[index]
         slot = waitable.slot
         epoch = self.state.epoch
@@ -120,6 +92,7 @@ class EngineClient:
             raise EngineUnavailable(stall)
         if self.breaker.rejects_now():
             raise CircuitOpen(self.breaker.seconds_to_half_open())
+        sources = job.sources[start:stop]
         count = len(sources)
         if self.state.queue_depth + count > self.max_queue:
             raise Overloaded()
@@ -127,33 +100,39 @@ class EngineClient:
         slot.header.generation = generation
         lengths = np.fromiter((len(s) for s in sources), dtype=np.int32, count=count)
         slot.source_lengths[:count] = lengths
-        slot.output_limits[:count] = limits
+        slot.output_limits[:count] = job.limits[start:stop]
         slot.source_ids[: int(lengths.sum())] = np.concatenate(sources)
         descriptor = Descriptor(
             request_slot=index, epoch=epoch, generation=generation, segments=count,
-            target_token=target_token, beam_size=beam_size, deadline=deadline,
-            request_id=request_id,
+            target_token=job.target_token, beam_size=job.beam_size, deadline=job.deadline,
+            request_id=job.request_id,
         )
         os.write(self._channel, descriptor.pack())
         try:
-            waitable.wait(generation, epoch, self.state, self.stall_seconds, deadline, disconnected)
+            waitable.wait(generation, epoch, self.state, self.stall_seconds, job.deadline, job.cancelled)
         except (DeadlineExceeded, ClientGone, EngineUnavailable):
             # Moving the generation on tells the engine to drop this request
             # before it reaches the device.
             slot.header.generation = generation + 1
             raise
         status = slot.header.status
-        if status == SlotStatus.OVERLOADED:
-            raise Overloaded()
-        if status == SlotStatus.DEADLINE:
-            raise DeadlineExceeded()
-        if status == SlotStatus.CIRCUIT_OPEN:
-            raise CircuitOpen(self.breaker.seconds_to_half_open())
         if status != SlotStatus.OK:
-            raise TranslationFailed(status)
+            raise self._failure(status)
         offsets = np.concatenate(([0], np.cumsum(slot.output_limits[:count])))
         lengths = slot.output_lengths[:count].copy()
         return [slot.output_ids[offsets[i]: offsets[i] + lengths[i]].copy() for i in range(count)]
+
+    def _failure(self, status: int) -> Exception:
+        """The engine's answer other than OK, in the domain's words."""
+        if status == SlotStatus.OVERLOADED:
+            return Overloaded()
+        if status == SlotStatus.DEADLINE:
+            return DeadlineExceeded()
+        if status == SlotStatus.CIRCUIT_OPEN:
+            return CircuitOpen(self.breaker.seconds_to_half_open())
+        if status == SlotStatus.UNTRANSLATABLE:
+            return Untranslatable()
+        return DeviceFailed(f"the engine answered status {status}")  # DEVICE_FAILED, or INVALID: a bug
 
 
 class _WaitableSlot:
@@ -164,7 +143,7 @@ class _WaitableSlot:
         self.poll.register(event, select.POLLIN)
 
     def wait(self, generation: int, epoch: int, state, stall_seconds: tuple[float, float], deadline: float,
-             disconnected: Callable[[], bool]) -> None:
+             cancelled: Callable[[], bool]) -> None:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -182,5 +161,5 @@ class _WaitableSlot:
                 raise EngineUnavailable(state.reason or "the engine stopped")
             if stall := state.stall(*stall_seconds):
                 raise EngineUnavailable(stall)
-            if disconnected():
+            if cancelled():
                 raise ClientGone()

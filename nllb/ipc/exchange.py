@@ -15,7 +15,7 @@ from nllb.ipc.memory import SharedMemory
 from nllb.ipc.slots import RequestSlot, SlotLayout
 from nllb.ipc.state import EngineState
 
-# Room for the circuit breaker's record (nllb.engine.breaker), which both the
+# Room for the circuit breaker's record (nllb.ipc.breaker), which both the
 # engine and the workers read and write.
 BREAKER_BYTES = 4096
 
@@ -100,9 +100,9 @@ class Exchange:
     @classmethod
     def attach(cls, description: dict) -> "Exchange":
         return cls(
-            SharedMemory.attach(*description["state"]),
-            SharedMemory.attach(*description["breaker"]),
-            SharedMemory.attach(*description["slots"]),
+            SharedMemory(*description["state"]),
+            SharedMemory(*description["breaker"]),
+            SharedMemory(*description["slots"]),
             [WorkerSlotFds(read, -1, tuple(events)) for read, events in description["workers"]],
             SlotLayout(**description["layout"]),
         )

@@ -25,7 +25,3 @@ class SharedMemory:
         fd = os.memfd_create(name, os.MFD_CLOEXEC)
         os.ftruncate(fd, size)
         return cls(fd, size)
-
-    @classmethod
-    def attach(cls, fd: int, size: int) -> "SharedMemory":
-        return cls(fd, size)

@@ -19,7 +19,6 @@ class _Fields(ctypes.Structure):
     _fields_ = [
         ("epoch", ctypes.c_int64),
         ("status", ctypes.c_int64),
-        ("pid", ctypes.c_int64),
         ("restarts", ctypes.c_int64),
         ("queue_depth", ctypes.c_int64),
         ("heartbeat", ctypes.c_double),  # time.monotonic() of the engine loop's last round
@@ -36,7 +35,6 @@ class EngineState:
     size = ctypes.sizeof(_Fields)
 
     def __init__(self, memory: SharedMemory):
-        self.memory = memory
         self._fields = _Fields.from_buffer(memory.buffer)
 
     @property
@@ -46,10 +44,6 @@ class EngineState:
     @property
     def status(self) -> EngineStatus:
         return EngineStatus(self._fields.status)
-
-    @property
-    def pid(self) -> int:
-        return self._fields.pid
 
     @property
     def restarts(self) -> int:
@@ -96,19 +90,15 @@ class EngineState:
         """True while the engine of that epoch is up and answering."""
         return self._fields.epoch == epoch and self._fields.status == EngineStatus.READY
 
-    def begin_epoch(self, pid: int) -> int:
+    def begin_epoch(self) -> int:
         fields = self._fields
         if fields.epoch:
             fields.restarts += 1
-        fields.pid = pid
         fields.reason = b""
         fields.queue_depth = 0
         fields.epoch += 1
         self._set(EngineStatus.STARTING, "model loading")
         return fields.epoch
-
-    def set_pid(self, pid: int) -> None:
-        self._fields.pid = pid
 
     def set_ready(self, device: str, compute_type: str) -> None:
         self.beat(0.0)
