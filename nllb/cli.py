@@ -6,6 +6,8 @@ import argparse
 import os
 import sys
 
+from nllb.config import QUALITIES
+
 MODELS = ("nllb-200-distilled-600M", "nllb-200-distilled-1.3B", "nllb-200-3.3B")
 QUANTIZATIONS = ("float16", "int8_float16", "int8", "bfloat16", "float32")
 
@@ -50,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     where.add_argument("--synthetic", choices=("tiny", "600M", "1.3B", "3.3B"), help="build a synthetic model of this shape")
     bench.add_argument("--concurrency", default="1,8,32", help="comma-separated numbers of requests in flight")
     bench.add_argument("--duration", type=float, default=10.0, help="seconds per load level")
-    bench.add_argument("--quality", choices=("fast", "balanced", "best"), default="fast")
+    bench.add_argument("--quality", choices=QUALITIES, default="fast")
     bench.add_argument("--texts-per-request", type=int, default=1, help="also drive multi-text requests of this size")
     bench.add_argument("--texts-concurrency", help="requests in flight for the multi-text runs (default: --concurrency)")
     bench.add_argument("--workers", type=int, help="default: what `nllb serve` picks on this machine")
@@ -101,29 +103,23 @@ def main(argv: list[str] | None = None) -> int:
     siege.add_argument("--out")
 
     args = parser.parse_args(argv)
-    if args.command == "soak":
-        return _soak(args)
-    if args.command == "siege":
-        return _siege(args)
-    if args.command == "model" and args.model_command in ("info", "convert", "download"):
-        from nllb import models
+    if args.command == "model":
+        return _model(args)
+    run = {"serve": _serve, "token": _token, "bench": _bench, "bench-cache": _bench_cache, "soak": _soak,
+           "siege": _siege}[args.command]
+    return run(args)
 
-        return models.main(args)
-    if args.command == "bench-cache":
-        return _bench_cache(args)
-    if args.command == "token":
-        return _token(args)
-    if args.command == "bench":
-        return _bench(args)
-    if args.command == "serve":
-        return _serve(args)
-    if args.command == "model" and args.model_command == "synth":
-        from nllb.synthetic import write_model
+
+def _model(args: argparse.Namespace) -> int:
+    if args.model_command == "synth":
+        from nllb.tools.synthetic import write_model
 
         path = write_model(args.size, args.out_dir, seed=args.seed)
         print(f"synthetic {args.size} NLLB model written to {path} (random weights: output is gibberish)")
         return 0
-    return 2
+    from nllb.tools import models
+
+    return models.main(args)
 
 
 def _per_window(raw: str) -> tuple[int, int]:
@@ -195,8 +191,8 @@ def _bench(args: argparse.Namespace) -> int:
     import tempfile
     from pathlib import Path
 
-    from nllb import bench
     from nllb.modeldir import ModelDirectory
+    from nllb.tools import bench
 
     env = dict(item.split("=", 1) for item in args.set)
     with tempfile.TemporaryDirectory() as tmp:
@@ -204,7 +200,7 @@ def _bench(args: argparse.Namespace) -> int:
         if model is None or ModelDirectory.open(model).synthetic:
             env.setdefault("MAX_DECODING_LENGTH", str(SYNTHETIC_OUTPUT_CAP))
         if model is None:
-            from nllb.synthetic import write_model
+            from nllb.tools.synthetic import write_model
 
             print(f"writing a synthetic {args.synthetic} model ...", file=sys.stderr, flush=True)
             model = write_model(args.synthetic, Path(tmp) / args.synthetic)
@@ -234,8 +230,8 @@ def _bench_cache(args: argparse.Namespace) -> int:
     import tempfile
     from pathlib import Path
 
-    from nllb import bench_cache
-    from nllb.synthetic import write_model
+    from nllb.tools import bench_cache
+    from nllb.tools.synthetic import write_model
 
     with tempfile.TemporaryDirectory() as tmp:
         model = write_model("tiny", Path(tmp) / "tiny")
@@ -254,8 +250,8 @@ def _soak(args: argparse.Namespace) -> int:
     import tempfile
     from pathlib import Path
 
-    from nllb import soak
-    from nllb.synthetic import write_model
+    from nllb.tools import soak
+    from nllb.tools.synthetic import write_model
 
     with tempfile.TemporaryDirectory() as tmp:
         result = soak.run(args.minutes, args.warmup_minutes, args.clients, write_model("tiny", Path(tmp) / "tiny"))
@@ -271,8 +267,8 @@ def _siege(args: argparse.Namespace) -> int:
     import tempfile
     from pathlib import Path
 
-    from nllb import siege
-    from nllb.synthetic import write_model
+    from nllb.tools import siege
+    from nllb.tools.synthetic import write_model
 
     env = dict(item.split("=", 1) for item in args.set)
     with tempfile.TemporaryDirectory() as tmp:

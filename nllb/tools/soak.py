@@ -18,28 +18,7 @@ import threading
 import time
 from pathlib import Path
 
-from nllb.bench import Service, start_redis
-
-
-def process_table(master: int) -> dict[str, dict]:
-    table = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
-            if int(stat[1]) != master and int(entry.name) != master:
-                continue
-            rss = int((entry / "statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-            fds = len(os.listdir(entry / "fd"))
-        except (OSError, IndexError, ValueError):
-            continue
-        if not rss:  # a zombie, already gone
-            continue
-        role = "master" if int(entry.name) == master else title.split(" ")[1] if title.startswith("nllb:") else title
-        table[f"{role}:{entry.name}"] = {"role": role, "rss": rss, "fds": fds}
-    return table
+from nllb.tools.harness import RedisServer, Service
 
 
 def _load(port: int, headers: dict, stop: threading.Event, counts: dict) -> None:
@@ -79,11 +58,11 @@ def run(minutes: float, warmup_minutes: float, clients: int, model: Path) -> dic
         env = {"WORKERS": "2", "THREADS": "8", "COMPUTE_TYPE": "float32", "INTRA_THREADS": "1",
                "AUTH_FAILURE_LIMIT": "1000000", "LOG_LEVEL": "warning"}
         if shutil.which("redis-server"):
-            redis, env["REDIS_URL"] = start_redis(Path(tmp))
-        service = Service(model, 2, 8, env, Path(tmp) / "service.log")
+            redis = RedisServer(Path(tmp)).start()
+            env["REDIS_URL"] = redis.url
+        service = Service(model, Path(tmp) / "service.log", env)
         try:
-            service.wait_ready()
-            service.create_token()
+            service.start()
             stop = threading.Event()
             counts: dict = {}
             threads = [threading.Thread(target=_load, args=(service.port, service.headers, stop, counts))
@@ -94,14 +73,14 @@ def run(minutes: float, warmup_minutes: float, clients: int, model: Path) -> dic
             started = time.monotonic()
             while time.monotonic() - started < minutes * 60:
                 time.sleep(15)
-                samples.append({"t": round(time.monotonic() - started), "processes": process_table(service.process.pid)})
+                samples.append({"t": round(time.monotonic() - started), "processes": service.processes()})
             stop.set()
             for t in threads:
                 t.join()
         finally:
             service.stop()
             if redis:
-                redis.kill()
+                redis.stop()
     shm_after = set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
     warm = [s for s in samples if s["t"] >= warmup_minutes * 60]
     report = {}

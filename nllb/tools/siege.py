@@ -25,8 +25,8 @@ import threading
 import time
 from pathlib import Path
 
-from nllb.bench import Service, percentile, start_redis
-from nllb.soak import process_table
+from nllb.tools.bench import percentile
+from nllb.tools.harness import RedisServer, Service, process_table
 
 NORMAL_WORDS = "the weather market bread library morning evening ticket train platform report meeting".split()
 ATTACKER_ADDRESSES = [f"203.0.113.{i}" for i in range(1, 9)]  # sent as X-Forwarded-For; loopback is a trusted proxy
@@ -155,11 +155,11 @@ def run(baseline_minutes: float, attack_minutes: float, clients: int, model: Pat
                "LOG_LEVEL": "warning", **env}
         redis = None
         if shutil.which("redis-server"):
-            redis, env["REDIS_URL"] = start_redis(Path(tmp))
-        service = Service(model, int(env["WORKERS"]), int(env["THREADS"]), env, Path(tmp) / "service.log")
+            redis = RedisServer(Path(tmp)).start()
+            env["REDIS_URL"] = redis.url
+        service = Service(model, Path(tmp) / "service.log", env)
         try:
-            service.wait_ready()
-            service.create_token()
+            service.start()
             stop = threading.Event()
             record: list = []
             normal = [threading.Thread(target=_normal_client, args=(service.port, service.headers, stop, record))
@@ -168,7 +168,7 @@ def run(baseline_minutes: float, attack_minutes: float, clients: int, model: Pat
             for thread in normal:
                 thread.start()
             time.sleep(baseline_minutes * 60)
-            idle = process_table(service.process.pid)
+            idle = service.processes()
             attack_started = time.monotonic()
             ctx = multiprocessing.get_context("spawn")
             queue = ctx.Queue()
@@ -181,7 +181,7 @@ def run(baseline_minutes: float, attack_minutes: float, clients: int, model: Pat
                 time.sleep(5)
                 if stopped_engine is None and time.monotonic() - attack_started >= stop_engine_after:
                     stopped_engine = _stop_engine(service.process.pid)
-                for name, row in process_table(service.process.pid).items():
+                for name, row in service.processes().items():
                     peak = peaks.setdefault(name, dict(row))
                     if row["rss"] >= peak["rss"]:
                         peak.update(rss=row["rss"], breakdown=_memory_breakdown(int(name.split(":")[1])))
@@ -199,7 +199,7 @@ def run(baseline_minutes: float, attack_minutes: float, clients: int, model: Pat
         finally:
             service.stop()
             if redis:
-                redis.kill()
+                redis.stop()
     time.sleep(1)
     shm_after = set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
     memory = {}

@@ -15,7 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from nllb.bench import Service, drive, free_port, request_bodies, start_redis
+from nllb.tools.bench import drive, request_bodies
+from nllb.tools.harness import RedisServer, Service, free_port
 
 
 def run(model_path: Path, workers: int, threads: int, concurrency: list[int], duration: float, clients: int,
@@ -23,16 +24,16 @@ def run(model_path: Path, workers: int, threads: int, concurrency: list[int], du
     bodies = request_bodies(1, "fast")
     result = {"workers": workers, "threads": threads, "duration_s": duration, "runs": []}
     with tempfile.TemporaryDirectory() as tmp:
-        redis, url = start_redis(Path(tmp))
+        redis = RedisServer(Path(tmp)).start()
         bare_port = free_port()
         gunicorn = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
                     "--worker-class", "gthread" if threads > 1 else "sync", "--bind", f"127.0.0.1:{bare_port}",
-                    "--keep-alive", "5", "--log-level", "warning", "nllb.benchapp:app"]
+                    "--keep-alive", "5", "--log-level", "warning", "nllb.tools.benchapp:app"]
         try:
-            service = Service(model_path, workers, threads, {**env, "REDIS_URL": url}, Path(tmp) / "service.log")
+            service = Service(model_path, Path(tmp) / "service.log",
+                              {**env, "WORKERS": str(workers), "THREADS": str(threads), "REDIS_URL": redis.url})
             try:
-                service.wait_ready()
-                service.create_token()
+                service.start()
                 drive(service.port, 1, 2.0, 1, bodies, service.headers)  # fills the cache
                 served = [drive(service.port, c, duration, clients, bodies, service.headers) for c in concurrency]
             finally:
@@ -43,7 +44,7 @@ def run(model_path: Path, workers: int, threads: int, concurrency: list[int], du
             finally:
                 bare.stop()
         finally:
-            redis.kill()
+            redis.stop()
     for c, s, b in zip(concurrency, served, baseline):
         result["runs"].append({"concurrency": c, "service": s, "bare_falcon": b,
                                "ratio": s["requests_per_s"] / b["requests_per_s"]})

@@ -18,21 +18,17 @@ import platform
 import queue as queues
 import random
 import resource
-import secrets
-import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-from nllb.config import Settings
+from nllb.config import QUALITY_BEAMS, Settings
 from nllb.modeldir import ModelDirectory
-from nllb.translation import QUALITY_BEAMS, decoding_limit
+from nllb.tools.harness import Service
+from nllb.translation.service import decoding_limit
 
 # Sentences of typical length in several scripts; every request carries one.
 SENTENCES = [
@@ -74,7 +70,7 @@ class RawCeiling:
 
     def __init__(self, model_path: Path, settings: Settings, quality: str):
         from nllb.engine.model import Model
-        from nllb.tokenizer import Tokenizer
+        from nllb.translation.tokenizer import Tokenizer
 
         directory = ModelDirectory.open(model_path)
         self.model = Model(directory, settings)
@@ -170,11 +166,6 @@ def machine_idle() -> tuple[int, int]:
     """Idle and total jiffies of the whole machine so far (/proc/stat)."""
     fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     return fields[3] + fields[4], sum(fields[:8])
-
-
-def process_cpu_seconds(pid: int) -> float:
-    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def request_bodies(texts: int, quality: str) -> list[bytes]:
@@ -342,101 +333,6 @@ def _in_processes(target, arguments: list[tuple]) -> list:
     return results
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_redis(directory: Path) -> tuple[subprocess.Popen, str]:
-    """A private redis-server without persistence on a free port, once it accepts connections."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise SystemExit("this benchmark needs redis-server on PATH")
-    port = free_port()
-    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no", "--dir", str(directory)], stdout=subprocess.DEVNULL)
-    end = time.monotonic() + 10
-    while time.monotonic() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return process, f"redis://127.0.0.1:{port}/0"
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise TimeoutError("redis-server did not start")
-
-
-class Service:
-    """The real service in a child process, with an API token for the load generator."""
-
-    def __init__(self, model_path: Path, workers: int | None, threads: int | None, env: dict[str, str], log: Path):
-        self.port = free_port()
-        self.admin_token = secrets.token_urlsafe(32)
-        self.env = {
-            **os.environ, "DATA_DIR": str(log.parent / "data"), "ADMIN_TOKEN": self.admin_token, **env,
-            "MODEL_PATH": str(model_path), "HOST": "127.0.0.1", "PORT": str(self.port),
-            **({"WORKERS": str(workers)} if workers else {}), **({"THREADS": str(threads)} if threads else {}),
-        }
-        self.log = log.open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "nllb", "serve"], env=self.env, stdout=self.log,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        self.headers: dict[str, str] = {}
-
-    def create_token(self) -> None:
-        """A token whose limits no benchmark reaches: rate limiting stays on, and is paid for."""
-        body = json.dumps({"name": "bench", "rate_limit": {"requests": 10**12, "window_seconds": 60},
-                           "char_limit": {"characters": 10**12, "window_seconds": 60}}).encode()
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        conn.request("POST", "/admin/tokens", body, {"Authorization": f"Bearer {self.admin_token}",
-                                                      "Content-Type": "application/json"})
-        resp = conn.getresponse()
-        created = json.loads(resp.read())
-        if resp.status != 201:
-            raise RuntimeError(f"could not create a token: {created}")
-        token = created["token"]
-        self.headers = {"Authorization": f"Bearer {token}"}
-
-    def wait_ready(self, timeout: float = 600) -> None:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if self.process.poll() is not None:
-                raise RuntimeError("the service exited; see its log")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/health/ready")
-                if conn.getresponse().status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise TimeoutError("the service did not become ready")
-
-    def cpu_seconds(self) -> dict[str, float]:
-        """CPU seconds used so far by the service's workers and its engine (live processes)."""
-        from nllb.soak import process_table
-
-        used: dict[str, float] = {"workers": 0.0, "engine": 0.0}
-        for name, row in process_table(self.process.pid).items():
-            group = "workers" if row["role"] == "worker" else row["role"]
-            if group in used:
-                try:
-                    used[group] += process_cpu_seconds(int(name.split(":")[1]))
-                except (OSError, IndexError):
-                    pass
-        return used
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.log.close()
-
-
 def lone_overhead(raw: RawCeiling, port: int, count: int, quality: str, headers: dict) -> dict:
     """A lone request against a direct call on the same sentence, in alternation, so both see the same machine."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
@@ -478,10 +374,13 @@ def run(opts: Options) -> dict:
     raw = RawCeiling(opts.model_path, settings, opts.quality)
     result["raw"] = raw.measure(opts.concurrency, min(opts.duration, 5.0))
     with tempfile.TemporaryDirectory() as tmp:
-        service = Service(opts.model_path, opts.workers, opts.threads, opts.env, Path(tmp) / "service.log")
+        service = Service(opts.model_path, Path(tmp) / "service.log", {
+            **opts.env,
+            **({"WORKERS": str(opts.workers)} if opts.workers else {}),
+            **({"THREADS": str(opts.threads)} if opts.threads else {}),
+        })
         try:
-            service.wait_ready()
-            service.create_token()
+            service.start()
             print("measuring the service ...", file=sys.stderr, flush=True)
             result["lone"] = lone_overhead(raw, service.port, opts.lone_requests, opts.quality, service.headers)
             runs = []

@@ -26,7 +26,7 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _info(path: str) -> int:
-    from nllb import modelinfo
+    from nllb.tools import modelinfo
 
     print(json.dumps(modelinfo.read(path).as_dict(), indent=2))
     return 0
