@@ -10,7 +10,7 @@ try:
 except ConfigError as exc:
     sys.exit(f"nllb: {exc}")
 
-wsgi_app = "nllb.frontend.wsgi:app"
+wsgi_app = "nllb.wsgi:app"
 proc_name = "nllb"
 bind = [_settings.bind]
 workers = _settings.workers

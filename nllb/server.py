@@ -130,12 +130,12 @@ def worker_app():
     from nllb.access import open_store
     from nllb.access.gate import AccessGate
     from nllb.access.ratelimit import Limiter
-    from nllb.cache import TranslationCache
-    from nllb.engine.breaker import CircuitBreaker
     from nllb.frontend.app import create_app
+    from nllb.ipc.breaker import CircuitBreaker
     from nllb.ipc.client import EngineClient
     from nllb.redisconn import connect
-    from nllb.translation import TranslationService
+    from nllb.translation.cache import TranslationCache
+    from nllb.translation.service import TranslationService
 
     if _runtime is None or _runtime.worker_slot is None:
         raise RuntimeError(

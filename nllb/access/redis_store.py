@@ -55,10 +55,6 @@ redis.call('SET', ARGV[1] .. 'hash:' .. ARGV[2], id)
 return tonumber(id)
 """
 
-_FIELDS = ("name", "description", "prefix", "created_at", "last_used_at", "active", "rate_limit_requests",
-           "rate_limit_window", "char_limit", "char_window", "requests_total", "characters_total")
-
-
 class RedisTokenStore:
     def __init__(self, client: redis.Redis):
         self.redis = client

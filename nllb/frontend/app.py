@@ -9,7 +9,6 @@ import ujson
 from nllb.access.gate import AccessGate
 from nllb.access.tokens import StoreUnavailable
 from nllb.config import Settings
-from nllb.engine.breaker import CircuitBreaker
 from nllb.frontend import docs, openapi
 from nllb.frontend.admin import TokenActivationResource, TokenResource, TokensResource
 from nllb.frontend.auth import Authentication
@@ -35,9 +34,9 @@ from nllb.frontend.openapi import OpenAPIResource
 from nllb.frontend.translate import TranslateResource
 from nllb.frontend.usage import UsageResource
 from nllb.frontend.validation import RequestSchema
-from nllb.ipc.state import EngineState
+from nllb.ipc import CircuitBreaker, EngineState
 from nllb.modeldir import ModelDirectory
-from nllb.translation import TranslationService
+from nllb.translation.service import TranslationService
 
 
 def _dumps(obj: object) -> str:
@@ -71,11 +70,11 @@ def create_app(
     app.add_route("/translate", TranslateResource(settings, service, state, gate,
                                                   RequestSchema(spec, "TranslateRequest")))
     app.add_route("/usage", UsageResource(gate))
-    app.add_route("/admin/tokens", TokensResource(settings, gate.store))
-    app.add_route("/admin/tokens/{token_id}", TokenResource(gate.store))
+    app.add_route("/admin/tokens", TokensResource(gate.store, RequestSchema(spec, "TokenCreate")))
+    app.add_route("/admin/tokens/{token_id}", TokenResource(gate.store, RequestSchema(spec, "TokenLimits")))
     app.add_route("/admin/tokens/{token_id}/activate", TokenActivationResource(gate.store))
     app.add_route("/admin/circuit-breaker/status", BreakerStatusResource(breaker))
-    app.add_route("/admin/circuit-breaker/test", BreakerTestResource(breaker))
+    app.add_route("/admin/circuit-breaker/test", BreakerTestResource(breaker, RequestSchema(spec, "BreakerTest")))
     app.add_route("/admin/circuit-breaker/reset", BreakerResetResource(breaker))
     app.add_route("/languages", LanguagesResource(service.model.languages))
     app.add_route("/health", SummaryResource(health))

@@ -9,8 +9,7 @@ import falcon
 
 from nllb import __version__
 from nllb.config import Settings
-from nllb.engine.breaker import CircuitBreaker
-from nllb.ipc.state import EngineState, EngineStatus
+from nllb.ipc import CircuitBreaker, EngineState, EngineStatus
 from nllb.modeldir import ModelDirectory
 
 

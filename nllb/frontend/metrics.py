@@ -11,8 +11,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-from nllb.engine.breaker import CircuitBreaker
-from nllb.ipc.state import EngineState, EngineStatus
+from nllb.ipc import CircuitBreaker, EngineState, EngineStatus
 
 
 class LiveStateCollector:
