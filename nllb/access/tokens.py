@@ -18,6 +18,7 @@ TOKEN_PREFIX = "nllb_"
 MAX_TOKEN_LENGTH = 128
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 MAX_DESCRIPTION_LENGTH = 500
+MAX_LIMIT = 10**12  # the largest count or window a token's own limits may set
 
 
 class TokenError(ValueError):

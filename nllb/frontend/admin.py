@@ -5,9 +5,10 @@ from __future__ import annotations
 import falcon
 
 from nllb.access.tokens import Limits, TokenError
-from nllb.config import Settings
 from nllb.frontend.errors import APIError
-from nllb.frontend.validation import read_json
+from nllb.frontend.validation import RequestSchema, read_json
+
+_MAX_BODY_BYTES = 64 * 1024
 
 
 def _token_error(error: TokenError) -> APIError:
@@ -16,22 +17,14 @@ def _token_error(error: TokenError) -> APIError:
 
 
 def parse_limits(body: dict) -> Limits:
-    """`rate_limit: {requests, window_seconds}`, `char_limit: {characters, window_seconds}`; null clears."""
-    values: dict = {}
-    for field, count_name, prefix in (("rate_limit", "requests", "requests"), ("char_limit", "characters", "characters")):
-        value = body.get(field)
-        if value is None:
-            continue
-        if not isinstance(value, dict):
-            raise APIError(422, "validation_error", f"`{field}` must be an object.", field=field)
-        count, window = value.get(count_name), value.get("window_seconds")
-        for name, number in ((count_name, count), ("window_seconds", window)):
-            if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= 10**12:
-                raise APIError(422, "validation_error", f"`{field}.{name}` must be a positive whole number.",
-                               field=f"{field}.{name}")
-        values[prefix] = count
-        values[f"{prefix}_window"] = window
-    return Limits(**values)
+    """`rate_limit: {requests, window_seconds}`, `char_limit: {characters, window_seconds}`, checked by the schema;
+    null or absent: the service's defaults."""
+    rate, chars = body.get("rate_limit") or {}, body.get("char_limit") or {}
+    return Limits(rate.get("requests"), rate.get("window_seconds"), chars.get("characters"), chars.get("window_seconds"))
+
+
+# The token rules' own codes, as the store and the CLI report them too.
+_CODES = {"name": "invalid_name", "description": "invalid_description"}
 
 
 def _id(raw: str) -> int:
@@ -43,17 +36,15 @@ def _id(raw: str) -> int:
 class TokensResource:
     auth = "admin"
 
-    def __init__(self, settings: Settings, store):
-        self.settings = settings
+    def __init__(self, store, schema: RequestSchema):
         self.store = store
+        self.schema = schema
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body = read_json(req, 64 * 1024)
-        if not isinstance(body, dict):
-            raise APIError(422, "validation_error", "The body must be a JSON object.", field="body")
-        limits = parse_limits(body)
+        body = read_json(req, _MAX_BODY_BYTES)
+        self.schema.check(body, _CODES)
         try:
-            record, token = self.store.create(body.get("name"), body.get("description"), limits)
+            record, token = self.store.create(body["name"], body.get("description"), parse_limits(body))
         except TokenError as error:
             raise _token_error(error) from None
         resp.status = falcon.HTTP_201
@@ -66,8 +57,9 @@ class TokensResource:
 class TokenResource:
     auth = "admin"
 
-    def __init__(self, store):
+    def __init__(self, store, schema: RequestSchema):
         self.store = store
+        self.schema = schema
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, token_id: str) -> None:
         resp.media = self._found(self.store.get(_id(token_id))).public()
@@ -77,9 +69,8 @@ class TokenResource:
         resp.media = self._found(self.store.set_active(_id(token_id), False)).public()
 
     def on_patch(self, req: falcon.Request, resp: falcon.Response, token_id: str) -> None:
-        body = read_json(req, 64 * 1024)
-        if not isinstance(body, dict):
-            raise APIError(422, "validation_error", "The body must be a JSON object.", field="body")
+        body = read_json(req, _MAX_BODY_BYTES)
+        self.schema.check(body)
         resp.media = self._found(self.store.set_limits(_id(token_id), parse_limits(body))).public()
 
     @staticmethod

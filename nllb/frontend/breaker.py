@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import falcon
 
-from nllb.engine.breaker import CircuitBreaker
-from nllb.frontend.errors import APIError
-from nllb.frontend.validation import read_json
+from nllb.frontend.validation import RequestSchema, read_json
+
+MAX_SIMULATED_FAILURES = 1000
+from nllb.ipc import CircuitBreaker
 
 
 class BreakerStatusResource:
@@ -24,15 +25,14 @@ class BreakerTestResource:
 
     auth = "admin"
 
-    def __init__(self, breaker: CircuitBreaker):
+    def __init__(self, breaker: CircuitBreaker, schema: RequestSchema):
         self.breaker = breaker
+        self.schema = schema
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = read_json(req, 4096) if req.content_length else {}
-        failures = body.get("failures", self.breaker.threshold) if isinstance(body, dict) else None
-        if not isinstance(failures, int) or isinstance(failures, bool) or not 1 <= failures <= 1000:
-            raise APIError(422, "validation_error", "`failures` must be a whole number from 1 to 1000.", field="failures")
-        for _ in range(failures):
+        self.schema.check(body)
+        for _ in range(body.get("failures", self.breaker.threshold)):
             self.breaker.failed("simulated failure (POST /admin/circuit-breaker/test)")
         resp.media = self.breaker.status()
 

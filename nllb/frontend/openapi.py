@@ -9,7 +9,9 @@ from __future__ import annotations
 import falcon
 
 from nllb import __version__
-from nllb.config import QUALITIES, Settings
+from nllb.access.tokens import MAX_DESCRIPTION_LENGTH, MAX_LIMIT, NAME_PATTERN
+from nllb.config import QUALITIES, QUALITY_BEAMS, Settings
+from nllb.frontend.breaker import MAX_SIMULATED_FAILURES
 from nllb.languages import Languages
 
 _JSON = "application/json"
@@ -28,6 +30,7 @@ def _json(schema: dict, description: str, example: object | None = None) -> dict
 
 def _errors(*statuses: int) -> dict:
     names = {400: "Malformed body", 401: "Missing, malformed, unknown or revoked token", 403: "Admin token needed",
+             408: "The request head did not arrive in time",
              404: "Not found", 409: "Conflict", 413: "Over a size limit", 415: "Not application/json",
              422: "Invalid field", 429: "Rate limited", 503: "Unavailable; retry after Retry-After", 504: "Timed out"}
     return {str(s): _json(_ref("Error"), names[s]) for s in statuses}
@@ -39,16 +42,30 @@ def _page(summary: str) -> dict:
 
 
 def build(settings: Settings, languages: Languages) -> dict:
-    codes = sorted(lang.code for lang in languages)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "nllb", "version": __version__,
+            "description": "NLLB-200 translation. Limits: "
+                           f"{settings.max_texts} texts per request, {settings.max_text_chars} characters per text, "
+                           f"{settings.max_body_bytes} bytes per body.",
+        },
+        "paths": {**_service_paths(settings), **_admin_paths()},
+        "components": {
+            "schemas": {**_translation_schemas(settings, languages), **_admin_schemas()},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "An API token (nllb_…)."},
+                "admin": {"type": "http", "scheme": "bearer", "description": "The admin token."},
+            },
+        },
+    }
+
+
+def _translation_schemas(settings: Settings, languages: Languages) -> dict:
     text_item = {"type": "string", "maxLength": settings.max_text_chars}
-    limits = {"type": "object", "properties": {
-        "requests": {"type": "integer", "minimum": 1}, "window_seconds": {"type": "integer", "minimum": 1}},
-        "required": ["requests", "window_seconds"]}
-    char_limits = {"type": "object", "properties": {
-        "characters": {"type": "integer", "minimum": 1}, "window_seconds": {"type": "integer", "minimum": 1}},
-        "required": ["characters", "window_seconds"]}
-    schemas = {
-        "Language": {"type": "string", "enum": codes, "description": "A FLORES-200 code the model knows."},
+    return {
+        "Language": {"type": "string", "enum": sorted(lang.code for lang in languages),
+                     "description": "A FLORES-200 code the model knows."},
         "TranslateRequest": {
             "type": "object",
             "required": ["text", "source_lang", "target_lang"],
@@ -57,7 +74,7 @@ def build(settings: Settings, languages: Languages) -> dict:
                 "source_lang": _ref("Language"),
                 "target_lang": _ref("Language"),
                 "quality": {"type": "string", "enum": list(QUALITIES), "default": settings.default_quality,
-                            "description": "fast: beam 1; balanced: beam 4; best: beam 8."},
+                            "description": "; ".join(f"{name}: beam {beam}" for name, beam in QUALITY_BEAMS.items())},
             },
         },
         "TranslateResponse": {
@@ -80,62 +97,79 @@ def build(settings: Settings, languages: Languages) -> dict:
                 "field": {"type": "string"}, "suggestion": {"type": "string"}, "limit": {"type": "integer"},
             },
         },
+        "Object": {"type": "object"},
+    }
+
+
+def _admin_schemas() -> dict:
+    def budget(count: str) -> dict:
+        number = {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}
+        return {"type": ["object", "null"], "properties": {count: number, "window_seconds": number},
+                "required": [count, "window_seconds"],
+                "description": "null removes the token's own limit: the service's default applies."}
+
+    limits = {"rate_limit": budget("requests"), "char_limit": budget("characters")}
+    return {
         "TokenCreate": {
             "type": "object", "required": ["name"],
-            "properties": {"name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"},
-                           "description": {"type": "string", "maxLength": 500},
-                           "rate_limit": limits, "char_limit": char_limits},
+            "properties": {"name": {"type": "string", "pattern": NAME_PATTERN.pattern},
+                           "description": {"type": ["string", "null"], "maxLength": MAX_DESCRIPTION_LENGTH},
+                           **limits},
         },
-        "TokenLimits": {"type": "object", "properties": {"rate_limit": limits, "char_limit": char_limits}},
+        "TokenLimits": {"type": "object", "properties": limits},
         "Token": {"type": "object", "properties": {
             "id": {"type": "integer"}, "name": {"type": "string"}, "description": {"type": "string"},
             "prefix": {"type": "string"}, "active": {"type": "boolean"},
             "created_at": {"type": "string"}, "last_used_at": {"type": ["string", "null"]},
             "limits": {"type": "object"}, "usage": {"type": "object"},
             "token": {"type": "string", "description": "Only in the answer to its creation."}}},
-        "Object": {"type": "object"},
+        "BreakerTest": {"type": "object", "properties": {
+            "failures": {"type": "integer", "minimum": 1, "maximum": MAX_SIMULATED_FAILURES,
+                         "description": "Default: enough to open the breaker."}}},
     }
+
+
+def _get(summary: str, schema: dict, security=None, errors=()) -> dict:
+    op = {"summary": summary, "responses": {"200": _json(schema, "OK"), **_errors(*errors)}}
+    if security:
+        op["security"] = security
+    return op
+
+
+def _admin(summary: str, schema: dict | None = None, body: str | None = None, status: str = "200",
+           errors=(401, 403)) -> dict:
+    if body is not None:  # a body can also be malformed, too large or not JSON
+        errors = tuple(sorted(set(errors) | {400, 413, 415, 422}))
+    op = {"summary": summary, "security": [{"admin": []}],
+          "responses": {status: _json(schema or _ref("Object"), "OK"), **_errors(*errors)}}
+    if body is not None:
+        op["requestBody"] = {"required": body != "BreakerTest", "content": {_JSON: {"schema": _ref(body)}}}
+    return op
+
+
+def _service_paths(settings: Settings) -> dict:
     token_auth = [{"bearer": []}]
-    admin_auth = [{"admin": []}]
     example_texts = {"text": ["Hello world. How are you?", "Привіт, світе!", "你好，世界。"],
                      "source_lang": "eng_Latn", "target_lang": "fra_Latn", "quality": "balanced"}
-
-    def get(summary: str, schema: dict, security=None, errors=()) -> dict:
-        op = {"summary": summary, "responses": {"200": _json(schema, "OK"), **_errors(*errors)}}
-        if security:
-            op["security"] = security
-        return op
-
-    def admin(summary: str, schema: dict = _ref("Object"), body: dict | None = None, status: str = "200",
-              errors=(401, 403)) -> dict:
-        if body is not None:  # a body can also be malformed, too large or not JSON
-            errors = tuple(sorted(set(errors) | {400, 413, 415, 422}))
-        op = {"summary": summary, "security": admin_auth,
-              "responses": {status: _json(schema, "OK"), **_errors(*errors)}}
-        if body is not None:
-            op["requestBody"] = {"required": True, "content": {_JSON: {"schema": body}}}
-        return op
-
-    token_id = [{"name": "token_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-    paths = {
+    return {
         "/translate": {"post": {
             "summary": "Translate a text or a list of texts",
             "security": token_auth,
             "requestBody": {"required": True, "content": {_JSON: {"schema": _ref("TranslateRequest"),
                                                                   "example": example_texts}}},
             "responses": {"200": _json(_ref("TranslateResponse"), "Translated"),
-                          **_errors(400, 401, 413, 415, 422, 429, 503, 504)},
+                          **_errors(400, 401, 408, 413, 415, 422, 429, 503, 504)},
         }},
-        "/languages": {"get": get("Languages of the loaded model", _ref("Object"))},
-        "/usage": {"get": get("This token's budgets in the current window", _ref("Object"), token_auth, (401,))},
-        "/health": {"get": get("Summary of the service's health", _ref("Object"), errors=(503,))},
-        "/health/live": {"get": get("The worker answers", _ref("Object"))},
-        "/health/ready": {"get": get("Ready to translate", _ref("Object"), errors=(503,))},
-        "/health/info": {"get": get("Versions, device, model and features", _ref("Object"))},
+        "/languages": {"get": _get("Languages of the loaded model", _ref("Object"))},
+        "/usage": {"get": _get("This token's budgets in the current window", _ref("Object"), token_auth, (401,))},
+        "/health": {"get": _get("Summary of the service's health", _ref("Object"), errors=(503,))},
+        "/health/live": {"get": _get("The worker answers", _ref("Object"))},
+        "/health/ready": {"get": _get("Ready to translate", _ref("Object"), errors=(503,))},
+        "/health/info": {"get": _get("Versions, device, model and features", _ref("Object"))},
         "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {
             "description": "Prometheus text format", "content": {"text/plain": {"schema": {"type": "string"}}}}},
-            **({"security": admin_auth} if settings.metrics_auth == "admin" else {})}},
-        "/openapi.json": {"get": get("This document", _ref("Object"))},
+            **({"security": [{"admin": []}]} if settings.metrics_auth == "admin" else {})}},
+        "/openapi.json": {"get": _get("This document", _ref("Object"))},
         "/docs": {"get": _page("Swagger UI for this document")},
         "/redoc": {"get": _page("ReDoc for this document")},
         "/docs/assets/{name}": {"get": {
@@ -144,43 +178,31 @@ def build(settings: Settings, languages: Languages) -> dict:
             "responses": {"200": {"description": "The file", "content": {"*/*": {"schema": {"type": "string"}}}},
                           **_errors(404)},
         }},
+    }
+
+
+def _admin_paths() -> dict:
+    token_id = [{"name": "token_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+    return {
         "/admin/tokens": {
-            "post": admin("Create a token (shown once)", _ref("Token"), _ref("TokenCreate"), "201", (401, 403, 409, 422)),
-            "get": admin("List tokens", _ref("Object")),
+            "post": _admin("Create a token (shown once)", _ref("Token"), "TokenCreate", "201", (401, 403, 409, 422)),
+            "get": _admin("List tokens"),
         },
         "/admin/tokens/{token_id}": {
             "parameters": token_id,
-            "get": admin("Show a token", _ref("Token"), errors=(401, 403, 404)),
-            "patch": admin("Set a token's limits", _ref("Token"), _ref("TokenLimits"), errors=(401, 403, 404, 422)),
-            "delete": admin("Deactivate a token", _ref("Token"), errors=(401, 403, 404)),
+            "get": _admin("Show a token", _ref("Token"), errors=(401, 403, 404)),
+            "patch": _admin("Set a token's limits", _ref("Token"), "TokenLimits", errors=(401, 403, 404, 422)),
+            "delete": _admin("Deactivate a token", _ref("Token"), errors=(401, 403, 404)),
         },
         "/admin/tokens/{token_id}/activate": {
             "parameters": token_id,
-            "post": admin("Activate a token again", _ref("Token"), errors=(401, 403, 404)),
+            "post": _admin("Activate a token again", _ref("Token"), errors=(401, 403, 404)),
         },
-        "/admin/cache": {"delete": admin("Remove this service's cache entries", errors=(401, 403, 404, 503))},
-        "/admin/cache/stats": {"get": admin("Cache keys, memory, hits and misses", errors=(401, 403, 404, 503))},
-        "/admin/circuit-breaker/status": {"get": admin("Circuit breaker state")},
-        "/admin/circuit-breaker/test": {"post": admin("Record simulated device failures", body={
-            "type": "object", "properties": {"failures": {"type": "integer", "minimum": 1, "maximum": 1000}}})},
-        "/admin/circuit-breaker/reset": {"post": admin("Close the circuit breaker")},
-    }
-    return {
-        "openapi": "3.1.0",
-        "info": {
-            "title": "nllb", "version": __version__,
-            "description": "NLLB-200 translation. Limits: "
-                           f"{settings.max_texts} texts per request, {settings.max_text_chars} characters per text, "
-                           f"{settings.max_body_bytes} bytes per body.",
-        },
-        "paths": paths,
-        "components": {
-            "schemas": schemas,
-            "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer", "description": "An API token (nllb_…)."},
-                "admin": {"type": "http", "scheme": "bearer", "description": "The admin token."},
-            },
-        },
+        "/admin/cache": {"delete": _admin("Remove this service's cache entries", errors=(401, 403, 404, 503))},
+        "/admin/cache/stats": {"get": _admin("Cache keys, memory, hits and misses", errors=(401, 403, 404, 503))},
+        "/admin/circuit-breaker/status": {"get": _admin("Circuit breaker state")},
+        "/admin/circuit-breaker/test": {"post": _admin("Record simulated device failures", body="BreakerTest")},
+        "/admin/circuit-breaker/reset": {"post": _admin("Close the circuit breaker")},
     }
 
 
