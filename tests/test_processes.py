@@ -44,7 +44,10 @@ def test_sigterm_stops_everything_and_leaves_nothing_behind(make_server):
 
 
 def test_a_worker_killed_mid_request_leaves_other_workers_requests_unharmed(make_server):
-    srv = make_server(WORKERS="3", THREADS="4").start()
+    # Twelve clients on the two survivors' eight threads wait for a thread longer than the
+    # default THREAD_WAIT_SECONDS on two cores, and would be shed with 503 overloaded: that is
+    # test_hardening's subject, not this one's.
+    srv = make_server(WORKERS="3", THREADS="4", THREAD_WAIT_SECONDS="30").start()
     expected = srv.translate(SENTENCE, quality="best").body
     stop = threading.Event()
     outcomes = []
@@ -69,7 +72,7 @@ def test_a_worker_killed_mid_request_leaves_other_workers_requests_unharmed(make
     answered = [o for o in outcomes if o[1] is not None]
     dropped = [o for o in outcomes if o[1] is None]
     assert len(answered) > 20
-    assert all(status == 200 and body == expected for _, status, body in answered)
+    assert [(status, body) for _, status, body in answered if (status, body) != (200, expected)] == []
     # Only the victim's connections broke, and only when it died.
     assert all(killed_at <= at < killed_at + 1.0 for at, _, _ in dropped)
     assert len(dropped) < 12
@@ -96,9 +99,8 @@ def test_a_killed_engine_fails_requests_in_flight_fast_and_is_replaced(make_serv
     engine = srv.engines()[0]
 
     def slow_request():
-        started = time.monotonic()
         resp = srv.translate(long_text, quality="best", timeout=60)
-        return resp, time.monotonic() - started
+        return resp, time.monotonic()
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         futures = [pool.submit(slow_request) for _ in range(4)]
@@ -110,10 +112,10 @@ def test_a_killed_engine_fails_requests_in_flight_fast_and_is_replaced(make_serv
         assert resp.status == 503, resp.body
         assert resp.json["error"] == "engine_unavailable"
         assert resp.headers["retry-after"]
-    assert all(time.monotonic() - killed_at < 5 for _ in results)
-    assert max(elapsed for _, elapsed in results) < 0.5 + 1.5
-    ready = srv.get("/health/ready")
-    assert ready.status in (200, 503)
+    # Each waiting request notices within its wake-up interval (0.1 s), not at its deadline.
+    assert all(ended - killed_at < 1.0 for _, ended in results)
+    ready = srv.get("/health/ready")  # the successor waits for its back-off, then loads the model
+    assert ready.status == 503 and ready.json["checks"]["model_loaded"] is False
     assert wait_for(lambda: srv.get("/health/ready").status == 200, timeout=30)
     assert srv.engines() and srv.engines()[0] != engine
     assert srv.translate("Hello.").status == 200

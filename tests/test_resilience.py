@@ -133,7 +133,10 @@ def test_a_model_that_cannot_load_is_reported_and_not_restarted_in_a_hot_loop(ma
     time.sleep(4)
     starts = srv.log().count("engine started")
     assert 2 <= starts <= 4  # back-off: 1 s, 2 s, 4 s ...
-    assert srv.translate("Hello.", timeout=5).status in (401, 503)
+    srv.token = srv.create_token("while-down").json["token"]  # tokens need no engine
+    refused = srv.translate("Hello.", timeout=5)
+    assert refused.status == 503 and refused.json["error"] == "engine_unavailable"
+    assert "model failed to load" in refused.json["message"]
 
 
 def test_sigterm_lets_requests_in_flight_finish(make_server):
