@@ -1,12 +1,45 @@
 import pytest
+from inprocess import make_app
 from support import RedisServer, Server
 
-from nllb.synthetic import write_model
+from nllb.modeldir import ModelDirectory
+from nllb.tools.synthetic import write_model
+
+
+# Tests that start the real service or Redis: by these fixtures, or through the harness directly.
+_PROCESS_FIXTURES = {"server", "make_server", "redis_server"}
+_HARNESS_MODULES = {"support", "nllb.tools.harness"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark the real-process tier; `pytest -m "not processes"` runs the in-process tier alone, in seconds."""
+    for item in items:
+        uses_harness = any(getattr(value, "__module__", None) in _HARNESS_MODULES
+                           for value in vars(item.module).values())
+        if uses_harness or _PROCESS_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.processes)
 
 
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory):
     return write_model("tiny", tmp_path_factory.mktemp("model") / "tiny")
+
+
+@pytest.fixture(scope="session")
+def model_directory(tiny_model):
+    return ModelDirectory.open(tiny_model)
+
+
+@pytest.fixture
+def app(model_directory, tmp_path):
+    """One worker's app in this process, with an engine that echoes (tests/inprocess.py)."""
+    return make_app(model_directory, tmp_path)
+
+
+@pytest.fixture
+def make_app_with(model_directory, tmp_path):
+    """The in-process app under other settings: `make_app_with(MAX_TEXTS="4")`."""
+    return lambda **env: make_app(model_directory, tmp_path, **env)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from support import request
 
-from nllb.segmentation import segment
+from nllb.translation.segmentation import segment
 
 HELLO = {"text": "Hello.", "source_lang": "eng_Latn", "target_lang": "fra_Latn", "quality": "fast"}
 

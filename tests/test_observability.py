@@ -111,7 +111,7 @@ def test_one_request_id_follows_a_request_from_worker_to_engine(make_server):
     request = [l for l in lines if l.get("event") == "request" and l.get("request_id") == "trace-me-42"]
     assert len(request) == 1
     entry = request[0]
-    assert entry["status"] == 200 and entry["token"] == "tests" and entry["segments"] == 1
+    assert entry["status"] == 200 and entry["token"] == "harness" and entry["segments"] == 1
     assert entry["cached_segments"] == 0 and entry["latency_ms"] > 0
     batches = [l for l in lines if l.get("event") == "batch" and "trace-me-42" in l["request_ids"]]
     assert len(batches) == 1 and batches[0]["pid"] != entry["pid"]
