@@ -2,8 +2,9 @@
 
 import pytest
 
+from nllb.config import Settings
 from nllb.engine.isolation import translate_isolating
-from nllb.engine.model import DeviceFault
+from nllb.engine.model import DeviceFault, Model
 
 
 class Device:
@@ -60,3 +61,9 @@ def test_a_bug_in_the_engine_is_not_blamed_on_inputs_or_the_device():
 
     with pytest.raises(TypeError):
         translate_isolating(buggy, list(range(8)))
+
+
+def test_what_ctranslate2_raises_is_a_device_fault(model_directory):
+    model = Model(model_directory, Settings.from_env({"COMPUTE_TYPE": "float32", "INTRA_THREADS": "1"}))
+    with pytest.raises(DeviceFault, match="beam size"):
+        model.translate([["▁Hello", "</s>"]], [["fra_Latn"]], beam_size=0, limit=8)
