@@ -22,31 +22,18 @@ class Health:
         self.breaker = breaker
         self.store = store
 
-    def stall(self) -> str | None:
-        return self.state.stall(self.settings.engine_stall_seconds, self.settings.batch_stall_seconds)
-
-    def checks(self) -> dict[str, bool]:
+    def problems(self) -> dict[str, str | None]:
+        """Each readiness check, in order of what to fix first: None when it passes, otherwise why not."""
+        state = self.state
+        down = state.reason or state.status.name.lower()
         return {
-            "model_loaded": self.state.status == EngineStatus.READY,
-            "engine_alive": self.state.status != EngineStatus.DOWN,
-            "engine_responsive": self.stall() is None,
-            "circuit_closed": not self.breaker.rejects_now(),
-            "queue_not_saturated": self.state.queue_depth < self.settings.max_queue_size,
-            "token_store": self.store.problem() is None,
+            "model_loaded": None if state.status == EngineStatus.READY else down,
+            "engine_alive": None if state.status != EngineStatus.DOWN else down,
+            "engine_responsive": state.stall(self.settings.engine_stall_seconds, self.settings.batch_stall_seconds),
+            "circuit_closed": "the circuit breaker is open" if self.breaker.rejects_now() else None,
+            "queue_not_saturated": "the queue is full" if state.queue_depth >= self.settings.max_queue_size else None,
+            "token_store": self.store.problem(),
         }
-
-    def reason(self, checks: dict[str, bool]) -> str | None:
-        if not checks["model_loaded"] or not checks["engine_alive"]:
-            return self.state.reason or self.state.status.name.lower()
-        if not checks["engine_responsive"]:
-            return self.stall() or "the engine is not responding"
-        if not checks["circuit_closed"]:
-            return "the circuit breaker is open"
-        if not checks["queue_not_saturated"]:
-            return "the queue is full"
-        if not checks["token_store"]:
-            return self.store.problem() or "the token store failed"
-        return None
 
 
 class LiveResource:
@@ -59,14 +46,15 @@ class ReadyResource:
         self.health = health
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        checks = self.health.checks()
-        ready = all(checks.values())
-        resp.status = falcon.HTTP_200 if ready else falcon.HTTP_503
-        body = {"status": "ready" if ready else "not_ready", "checks": checks,
+        problems = self.health.problems()
+        reason = next((problem for problem in problems.values() if problem), None)
+        checks = {name: problem is None for name, problem in problems.items()}
+        resp.status = falcon.HTTP_200 if reason is None else falcon.HTTP_503
+        body = {"status": "ready" if reason is None else "not_ready", "checks": checks,
                 "model_loaded": checks["model_loaded"], "device": self.health.state.device or None}
-        if not ready:
+        if reason is not None:
             resp.set_header("Retry-After", "5")
-            body["reason"] = self.health.reason(checks)
+            body["reason"] = reason
         resp.media = body
 
 
@@ -77,12 +65,12 @@ class SummaryResource:
         self.health = health
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        checks = self.health.checks()
-        healthy = all(checks.values())
+        problems = self.health.problems()
+        healthy = not any(problems.values())
         resp.status = falcon.HTTP_200 if healthy else falcon.HTTP_503
         resp.media = {
             "status": "healthy" if healthy else "unhealthy",
-            "model_loaded": checks["model_loaded"],
+            "model_loaded": problems["model_loaded"] is None,
             "device": self.health.state.device or None,
             "circuit_breaker": self.health.breaker.state.name.lower(),
             "queue_depth": self.health.state.queue_depth,
