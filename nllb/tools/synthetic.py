@@ -164,3 +164,36 @@ class _RandomWeights:
         positions = np.arange(2, self.shape.max_positions + 2, dtype=np.float32)
         angles = positions[:, None] * frequencies[None, :]
         return np.concatenate([np.sin(angles), np.cos(angles)], axis=1)
+
+
+def write_lid_model(path: Path, dim: int = 16, bucket: int = 20_000, seed: int = 0) -> Path:
+    """A small fastText language-identification model trained on the package's labelled sentences
+    (nllb/data/lid_sentences.tsv: eight languages, in four scripts), in the format of NLLB's own,
+    GlotLID and OpenLID (`__label__eng_Latn`), so it loads through the same code. It knows little:
+    it is for tests and for trying `source_lang: "auto"` without downloading 1–2 GB; `bucket` and
+    `dim` give it a real model's size, for measuring memory."""
+    import fasttext
+
+    rows = resources.files("nllb.data").joinpath("lid_sentences.tsv").read_text("utf-8").splitlines()
+    labelled = [row.split("\t") for row in rows if row and not row.startswith("#")]
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    training = path.with_suffix(".train.txt")
+    # Lower case and upper case both, so that neither decides the language.
+    training.write_text("".join(f"__label__{code} {text}\n__label__{code} {text.lower()}\n"
+                                for code, text in labelled), "utf-8")
+    try:
+        # fastText now and then reports a NaN on data this small, depending on the process it runs
+        # in: a run of another length starts afresh.
+        for epoch in range(40, 50):
+            try:
+                model = fasttext.train_supervised(str(training), dim=dim, bucket=bucket, minn=1, maxn=4, epoch=epoch,
+                                                  lr=0.5, loss="softmax", thread=1, seed=seed, verbose=0)
+                break
+            except RuntimeError as exc:
+                if "NaN" not in str(exc) or epoch == 49:
+                    raise
+    finally:
+        training.unlink()
+    model.save_model(str(path))
+    return path
