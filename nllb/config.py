@@ -47,6 +47,9 @@ class Settings:
     max_decoding_length: int = 512
     request_timeout_seconds: float = 60.0
     default_quality: str = "balanced"
+    # Language identification for `source_lang: "auto"` and /detect (a fastText model; none: both refused).
+    lid_model_path: Path | None = None
+    detection_threshold: float = 0.5  # below this confidence a text's language counts as not detected
     max_queue_size: int = 4096  # segments waiting for the engine
     # Circuit breaker.
     circuit_breaker_enabled: bool = True
@@ -168,6 +171,13 @@ def _non_negative_float(raw: str) -> float:
     return value
 
 
+def _fraction(raw: str) -> float:
+    value = _non_negative_float(raw)
+    if value > 1:
+        raise ValueError("expected a number from 0 to 1")
+    return value
+
+
 def _choice(options: tuple[str, ...]) -> Callable[[str], str]:
     def parse(raw: str) -> str:
         value = raw.lower()
@@ -263,6 +273,8 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "max_decoding_length": ("MAX_DECODING_LENGTH", _bounded_int(8, 1024)),
     "request_timeout_seconds": ("REQUEST_TIMEOUT_SECONDS", _positive_float),
     "default_quality": ("DEFAULT_QUALITY", _choice(QUALITIES)),
+    "lid_model_path": ("LID_MODEL_PATH", _path),
+    "detection_threshold": ("DETECTION_THRESHOLD", _fraction),
     "max_queue_size": ("MAX_QUEUE_SIZE", _positive_int),
     "circuit_breaker_enabled": ("CIRCUIT_BREAKER_ENABLED", _boolean),
     "circuit_breaker_threshold": ("CIRCUIT_BREAKER_THRESHOLD", _positive_int),

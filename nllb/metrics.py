@@ -26,6 +26,9 @@ segments_total = Counter("translation_segments_total", "Segments (sentences or t
 characters_total = Counter("translation_characters_total", "Characters of source text translated.")
 cache_hits = Counter("cache_hits_total", "Segments answered from the cache.")
 cache_misses = Counter("cache_misses_total", "Segments not found in the cache.")
+detections = Counter("language_detections_total", "Texts whose language was identified, by language.", ["language"])
+detection_refusals = Counter("language_detection_refusals_total",
+                             "Texts refused because no language was identified with enough confidence.")
 rate_limited = Counter("rate_limit_exceeded_total", "Requests refused by a rate limit.", ["token_name"])
 
 # The engine.

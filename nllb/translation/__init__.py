@@ -10,20 +10,25 @@ from nllb.translation.errors import (
     CircuitOpen,
     ClientGone,
     DeadlineExceeded,
+    DetectionUnavailable,
     DeviceFailed,
     EngineUnavailable,
+    LanguageNotDetected,
     Overloaded,
     TranslationError,
     Untranslatable,
 )
-from nllb.translation.request import SegmentJob, Translation, TranslationRequest
+from nllb.translation.request import Detection, SegmentJob, Translation, TranslationRequest
 
 __all__ = [
     "CircuitOpen",
     "ClientGone",
     "DeadlineExceeded",
+    "Detection",
+    "DetectionUnavailable",
     "DeviceFailed",
     "EngineUnavailable",
+    "LanguageNotDetected",
     "Overloaded",
     "SegmentJob",
     "Translation",

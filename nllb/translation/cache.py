@@ -32,9 +32,9 @@ class TranslationCache:
         self._backoff = Backoff()
         self.connected = True
 
-    def keys(self, texts: list[str], source_lang: str, target_lang: str, beam_size: int) -> list[str]:
-        scope = f"{self._prefix}{source_lang}:{target_lang}:b{beam_size}:"
-        return [scope + hashlib.blake2b(t.encode("utf-8"), digest_size=16).hexdigest() for t in texts]
+    def key(self, text: str, source_lang: str, target_lang: str, beam_size: int) -> str:
+        digest = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+        return f"{self._prefix}{source_lang}:{target_lang}:b{beam_size}:{digest}"
 
     def get_many(self, keys: list[str]) -> list[str | None]:
         if not keys or not self._backoff.open:

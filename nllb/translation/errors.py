@@ -45,3 +45,17 @@ class DeviceFailed(TranslationError):
 
 class ClientGone(TranslationError):
     """The caller hung up while its request waited."""
+
+
+class DetectionUnavailable(TranslationError):
+    """A text's language was to be identified, and no identification model is installed."""
+
+
+class LanguageNotDetected(TranslationError):
+    """No language the model knows was identified with enough confidence for text `index`."""
+
+    def __init__(self, index: int, best: str | None, confidence: float):
+        super().__init__(index, best, confidence)
+        self.index = index
+        self.best = best
+        self.confidence = confidence

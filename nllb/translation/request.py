@@ -17,10 +17,11 @@ def _never() -> bool:
 
 @dataclasses.dataclass(frozen=True)
 class TranslationRequest:
-    """Texts of one language pair; `deadline` is on time.monotonic()'s clock."""
+    """Texts into one language; `source_lang` None: each text's own language is identified.
+    `deadline` is on time.monotonic()'s clock."""
 
     texts: Sequence[str]
-    source_lang: str
+    source_lang: str | None
     target_lang: str
     quality: str = "balanced"
     deadline: float = math.inf
@@ -38,6 +39,15 @@ class TranslationRequest:
 
 
 @dataclasses.dataclass(frozen=True)
+class Detection:
+    """The language identified for one text."""
+
+    language: str | None  # None: an empty text, nothing to identify
+    confidence: float
+    unchanged: bool  # already in the target language, so returned as it came
+
+
+@dataclasses.dataclass(frozen=True)
 class Translation:
     """The translations, in the order of the request's texts, and what it took to make them."""
 
@@ -45,6 +55,7 @@ class Translation:
     segments: int  # sentences after splitting, what the engine or the cache answered
     cached_segments: int
     billed_characters: int
+    detections: list[Detection] | None = None  # for a request without a source language
 
     @property
     def all_cached(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
@@ -11,8 +12,9 @@ from nllb import metrics
 from nllb.config import Settings
 from nllb.modeldir import ModelDirectory
 from nllb.translation.cache import TranslationCache
-from nllb.translation.errors import ClientGone, DeadlineExceeded
-from nllb.translation.request import SegmentJob, Translation, TranslationRequest
+from nllb.translation.detection import LanguageDetector
+from nllb.translation.errors import ClientGone, DeadlineExceeded, DetectionUnavailable, LanguageNotDetected
+from nllb.translation.request import Detection, SegmentJob, Translation, TranslationRequest
 from nllb.translation.segmentation import segment
 from nllb.translation.tokenizer import Tokenizer
 
@@ -36,48 +38,90 @@ class SegmentTranslator(Protocol):
 
 class TranslationService:
     def __init__(self, settings: Settings, model: ModelDirectory, engine: SegmentTranslator,
-                 cache: TranslationCache | None = None):
+                 cache: TranslationCache | None = None, detector: LanguageDetector | None = None):
         self.settings = settings
         self.model = model
         self.engine = engine
         self.cache = cache
+        self.detector = detector
         self.tokenizer = Tokenizer(model, settings.max_input_tokens)
 
     def translate(self, request: TranslationRequest) -> Translation:
+        detections = None if request.source_lang else self.identify(request.texts, request.target_lang)
+        # Each text's source language; None: returned as it came (already in the target language).
+        languages = ([request.source_lang] * len(request.texts) if detections is None
+                     else [None if d.unchanged else d.language for d in detections])
         segmented = []
-        for text in request.texts:
+        for text, language in zip(request.texts, languages):
             # Segmenting a long list takes a while: stop when nobody waits for it.
             if time.monotonic() >= request.deadline:
                 raise DeadlineExceeded()
             if request.cancelled():
                 raise ClientGone()
-            segmented.append(segment(text, request.source_lang))
-        sentences = [s for text in segmented for s in text.sentences]
-        if not sentences:
-            return Translation(list(request.texts), 0, 0, request.characters)
-        beam_size = request.beam_size
-        # A sentence repeated within a request is translated once.
-        unique = list(dict.fromkeys(sentences))
-        cache = self.cache
-        keys = cache.keys(unique, request.source_lang, request.target_lang, beam_size) if cache else []
-        found = {s: v for s, v in zip(unique, cache.get_many(keys)) if v is not None} if cache else {}
-        misses = [s for s in unique if s not in found]
+            segmented.append(segment(text, language) if language else None)
+        # A sentence is translated from its text's language; the same sentence twice, once.
+        units = [(s, lang) for text, lang in zip(segmented, languages) if text for s in text.sentences]
+        if not units:
+            return Translation(list(request.texts), 0, 0, request.characters, detections)
+        unique = list(dict.fromkeys(units))
+        found = self._cached(unique, request)
+        misses = [unit for unit in unique if unit not in found]
         if misses:
             fresh = self._translate(misses, request)
-            if cache:
-                key_of = dict(zip(unique, keys))
-                cache.set_many({key_of[s]: t for s, t in zip(misses, fresh)})
-                metrics.cache_misses.inc(len(misses))
             found.update(zip(misses, fresh))
-        if cache:
-            metrics.cache_hits.inc(len(unique) - len(misses))
-        joined = [text.join([found[s] for s in text.sentences]) for text in segmented]
+            self._store({unit: found[unit] for unit in misses}, request)
+        joined = [text.join([found[(s, lang)] for s in text.sentences]) if text else original
+                  for text, lang, original in zip(segmented, languages, request.texts)]
         hits = set(unique) - set(misses)
-        return Translation(joined, len(sentences), sum(1 for s in sentences if s in hits), request.characters)
+        return Translation(joined, len(units), sum(1 for u in units if u in hits), request.characters, detections)
 
-    def _translate(self, sentences: list[str], request: TranslationRequest) -> list[str]:
-        """Sentences through the engine: tokenized, cut where too long, decoded and joined again."""
-        encoded = self.tokenizer.encode(sentences, request.source_lang)
+    def identify(self, texts: Sequence[str], target_lang: str) -> list[Detection]:
+        """Each text's language, or LanguageNotDetected for the first one below the confidence threshold."""
+        if self.detector is None:
+            raise DetectionUnavailable(
+                "identifying a text's language needs a language identification model: "
+                "`nllb model download-lid`, then LID_MODEL_PATH")
+        detections = []
+        for index, (text, candidates) in enumerate(zip(texts, self.detector.detect(list(texts), top=1))):
+            if not text.strip():
+                detections.append(Detection(None, 0.0, unchanged=True))
+                continue
+            best = candidates[0] if candidates else None
+            if best is None or best.confidence < self.settings.detection_threshold:
+                metrics.detection_refusals.inc()
+                raise LanguageNotDetected(index, best.code if best else None, best.confidence if best else 0.0)
+            metrics.detections.labels(best.code).inc()
+            detections.append(Detection(best.code, best.confidence, unchanged=best.code == target_lang))
+        return detections
+
+    def _cached(self, units: list[tuple[str, str]], request: TranslationRequest) -> dict[tuple[str, str], str]:
+        if not self.cache:
+            return {}
+        keys = self._keys(units, request)
+        found = {unit: value for unit, value in zip(units, self.cache.get_many(keys)) if value is not None}
+        metrics.cache_hits.inc(len(found))
+        metrics.cache_misses.inc(len(units) - len(found))
+        return found
+
+    def _store(self, translated: dict[tuple[str, str], str], request: TranslationRequest) -> None:
+        if self.cache:
+            units = list(translated)
+            self.cache.set_many(dict(zip(self._keys(units, request), translated.values())))
+
+    def _keys(self, units: list[tuple[str, str]], request: TranslationRequest) -> list[str]:
+        return [self.cache.key(sentence, language, request.target_lang, request.beam_size)
+                for sentence, language in units]
+
+    def _translate(self, units: list[tuple[str, str]], request: TranslationRequest) -> list[str]:
+        """Sentences through the engine, each from its own language, in one job: tokenized, cut where too
+        long, decoded and joined again."""
+        encoded: list[list[np.ndarray]] = [None] * len(units)
+        by_language: dict[str, list[int]] = {}
+        for index, (_, language) in enumerate(units):
+            by_language.setdefault(language, []).append(index)
+        for language, indexes in by_language.items():
+            for index, chunks in zip(indexes, self.tokenizer.encode([units[i][0] for i in indexes], language)):
+                encoded[index] = chunks
         sources = [source for chunks in encoded for source in chunks]
         cap = self.settings.max_decoding_length
         outputs = self.engine.translate(SegmentJob(
