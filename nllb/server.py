@@ -24,14 +24,18 @@ from nllb.engine.supervisor import EngineSupervisor
 from nllb.ipc.exchange import Exchange
 from nllb.ipc.slots import SlotLayout
 from nllb.modeldir import ModelDirectory, ModelDirectoryError
+from nllb.translation.detection import DetectionModelError, LanguageDetector
 
 log = logging.getLogger("nllb.server")
 
 
 class Runtime:
-    def __init__(self, settings: Settings, model: ModelDirectory, admin_token: str, metrics_dir: Path):
+    def __init__(self, settings: Settings, model: ModelDirectory, admin_token: str, metrics_dir: Path,
+                 detector: LanguageDetector | None):
         self.settings = settings
         self.model = model
+        # Loaded here, before the fork: every worker reads the same pages (nllb.translation.detection).
+        self.detector = detector
         self.admin_token = admin_token
         self.metrics_dir = metrics_dir
         self.limits = LocalLimiter.create("nllb-ratelimit")
@@ -72,10 +76,11 @@ def start(server) -> None:
     try:
         admin_token = resolve_admin_token(settings)
         model = ModelDirectory.open(settings.model_path or _synthetic_model(settings.data_dir))
+        detector = _language_detector(settings, model)
         _prepare_token_store(settings)
     except BaseException as exc:
         metrics_files.remove(metrics_dir, created=settings.metrics_dir is None)
-        if isinstance(exc, (ConfigError, ModelDirectoryError)):
+        if isinstance(exc, (ConfigError, ModelDirectoryError, DetectionModelError)):
             raise SystemExit(f"nllb: {exc}") from None
         raise
     if model.synthetic:
@@ -83,7 +88,7 @@ def start(server) -> None:
             "SYNTHETIC MODEL (%s) at %s: random weights, translations are GIBBERISH. "
             "Set MODEL_PATH to a CTranslate2 NLLB model to translate for real.", model.synthetic, model.path,
         )
-    _runtime = Runtime(settings, model, admin_token, metrics_dir)
+    _runtime = Runtime(settings, model, admin_token, metrics_dir, detector)
     _runtime.supervisor.start()
 
 
@@ -151,11 +156,23 @@ def worker_app():
     if redis_client is not None and settings.cache_enabled:
         decoding = f"l{settings.max_decoding_length}i{settings.max_input_tokens}"
         cache = TranslationCache(redis_client, _runtime.model.fingerprint, settings.cache_ttl_seconds, decoding)
-    service = TranslationService(settings, _runtime.model, client, cache)
+    service = TranslationService(settings, _runtime.model, client, cache, _runtime.detector)
     gate = AccessGate(settings, _runtime.admin_token, open_store(settings, create=False), Limiter(_runtime.limits, redis_client))
     gate.start_usage_flusher()
     atexit.register(gate.flush_usage)
     return create_app(settings, service, _runtime.exchange.state, gate, breaker, _runtime.model)
+
+
+def _language_detector(settings: Settings, model: ModelDirectory) -> LanguageDetector | None:
+    if settings.lid_model_path is None:
+        log.info("no LID_MODEL_PATH: source_lang \"auto\" and /detect are refused")
+        return None
+    if not settings.lid_model_path.is_file():
+        raise ConfigError(f"LID_MODEL_PATH={settings.lid_model_path} is not a file")
+    detector = LanguageDetector(settings.lid_model_path, model.languages)
+    log.info("language identification model %s loaded: %d labels, %d of the %d languages of the translation model",
+             detector.path, detector.labels, len(detector.known), len(model.languages))
+    return detector
 
 
 def _prepare_token_store(settings: Settings) -> None:

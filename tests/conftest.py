@@ -3,8 +3,7 @@ from inprocess import make_app
 from support import RedisServer, Server
 
 from nllb.modeldir import ModelDirectory
-from nllb.tools.synthetic import write_model
-
+from nllb.tools.synthetic import write_lid_model, write_model
 
 # Tests that start the real service or Redis: by these fixtures, or through the harness directly.
 _PROCESS_FIXTURES = {"server", "make_server", "redis_server"}
@@ -23,6 +22,12 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory):
     return write_model("tiny", tmp_path_factory.mktemp("model") / "tiny")
+
+
+@pytest.fixture(scope="session")
+def lid_model(tmp_path_factory):
+    """A fastText language-identification model trained here on the package's labelled sentences."""
+    return write_lid_model(tmp_path_factory.mktemp("lid") / "lid.bin")
 
 
 @pytest.fixture(scope="session")

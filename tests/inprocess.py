@@ -25,6 +25,7 @@ from nllb.ipc.exchange import BREAKER_BYTES
 from nllb.ipc.memory import SharedMemory
 from nllb.modeldir import ModelDirectory
 from nllb.translation import SegmentJob, TranslationError
+from nllb.translation.detection import LanguageDetector
 from nllb.translation.service import TranslationService
 
 ADMIN_TOKEN = "inprocess-admin-" + secrets.token_urlsafe(24)
@@ -57,6 +58,7 @@ class App:
     breaker: CircuitBreaker
     gate: AccessGate
     settings: Settings
+    model: ModelDirectory
 
     def create_token(self, name: str = "tests", **fields) -> str:
         resp = self.client.simulate_post("/admin/tokens", json={"name": name, **fields}, headers=self.admin)
@@ -67,8 +69,9 @@ class App:
     def admin(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
-    def translate(self, token: str, text, source: str = "eng_Latn", target: str = "fra_Latn", **fields):
-        body = {"text": text, "source_lang": source, "target_lang": target, **fields}
+    def translate(self, token: str, text, source: str | None = "eng_Latn", target: str = "fra_Latn", **fields):
+        """POST /translate; `source` None leaves source_lang out."""
+        body = {"text": text, "target_lang": target, **fields, **({"source_lang": source} if source else {})}
         return self.client.simulate_post("/translate", json=body, headers={"Authorization": f"Bearer {token}"})
 
 
@@ -82,6 +85,7 @@ def make_app(model: ModelDirectory, data_dir: Path, **env: str) -> App:
     gate = AccessGate(settings, ADMIN_TOKEN, SqliteTokenStore(settings.database),
                       Limiter(LocalLimiter.create("test-limits"), None))
     engine = EchoEngine()
-    service = TranslationService(settings, model, engine)
+    detector = LanguageDetector(settings.lid_model_path, model.languages) if settings.lid_model_path else None
+    service = TranslationService(settings, model, engine, detector=detector)
     app = create_app(settings, service, state, gate, breaker, model)
-    return App(falcon.testing.TestClient(app), engine, state, breaker, gate, settings)
+    return App(falcon.testing.TestClient(app), engine, state, breaker, gate, settings, model)

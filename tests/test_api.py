@@ -108,7 +108,7 @@ def test_wrong_content_type_is_415(server):
     ({"source_lang": "eng_Latn", "target_lang": "fra_Latn"}, "text"),
     ({"text": 5, "source_lang": "eng_Latn", "target_lang": "fra_Latn"}, "text"),
     ({"text": ["ok", 5], "source_lang": "eng_Latn", "target_lang": "fra_Latn"}, "text[1]"),
-    ({"text": "hi", "target_lang": "fra_Latn"}, "source_lang"),
+    ({"text": "hi", "source_lang": "eng_Latn"}, "target_lang"),
     ({"text": "hi", "source_lang": "eng_Latn", "target_lang": {}}, "target_lang"),
     ({"text": "hi", "source_lang": ["eng_Latn"], "target_lang": "fra_Latn"}, "source_lang"),
     ({"text": "hi", "source_lang": "eng_Latn", "target_lang": "fra_Latn", "quality": "perfect"}, "quality"),
@@ -118,6 +118,11 @@ def test_missing_or_mistyped_fields_are_422_naming_the_field(server, payload, fi
     body = error_of(server.post("/translate", payload), 422)
     assert body["error"] == "validation_error"
     assert body["field"] == field
+
+
+def test_without_source_lang_the_language_is_to_be_identified_and_this_server_has_no_model_for_it(server):
+    body = error_of(server.post("/translate", {"text": "hi", "target_lang": "fra_Latn"}), 422)
+    assert (body["error"], body["field"]) == ("detection_unavailable", "source_lang")
 
 
 @pytest.mark.parametrize("code, suggestion", [

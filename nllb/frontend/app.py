@@ -18,6 +18,7 @@ from nllb.frontend.breaker import (
     BreakerTestResource,
 )
 from nllb.frontend.cache import CacheResource, CacheStatsResource
+from nllb.frontend.detect import DetectResource
 from nllb.frontend.errors import handle_store_unavailable, handle_unexpected, serialize_error
 from nllb.frontend.health import (
     Health,
@@ -69,6 +70,8 @@ def create_app(
     spec = openapi.build(settings, model.languages)
     app.add_route("/translate", TranslateResource(settings, service, state, gate,
                                                   RequestSchema(spec, "TranslateRequest")))
+    app.add_route("/detect", DetectResource(settings, service.detector, model.languages, gate,
+                                            RequestSchema(spec, "DetectRequest")))
     app.add_route("/usage", UsageResource(gate))
     app.add_route("/admin/tokens", TokensResource(gate.store, RequestSchema(spec, "TokenCreate")))
     app.add_route("/admin/tokens/{token_id}", TokenResource(gate.store, RequestSchema(spec, "TokenLimits")))
@@ -80,7 +83,8 @@ def create_app(
     app.add_route("/health", SummaryResource(health))
     app.add_route("/health/live", LiveResource())
     app.add_route("/health/ready", ReadyResource(health))
-    app.add_route("/health/info", InfoResource(health, model, lambda: cache_status(settings, service.cache)))
+    app.add_route("/health/info", InfoResource(health, model, lambda: cache_status(settings, service.cache),
+                                               service.detector))
     app.add_route("/admin/cache", CacheResource(service.cache))
     app.add_route("/admin/cache/stats", CacheStatsResource(service.cache))
     app.add_route("/metrics", MetricsResource(state, breaker, settings.max_queue_size, settings.metrics_auth))

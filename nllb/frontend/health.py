@@ -11,6 +11,7 @@ from nllb import __version__
 from nllb.config import Settings
 from nllb.ipc import CircuitBreaker, EngineState, EngineStatus
 from nllb.modeldir import ModelDirectory
+from nllb.translation.detection import LanguageDetector
 
 
 class Health:
@@ -80,10 +81,12 @@ class SummaryResource:
 class InfoResource:
     """GET /health/info: versions, device, model and features — never a secret."""
 
-    def __init__(self, health: Health, model: ModelDirectory, cache_status=lambda: None):
+    def __init__(self, health: Health, model: ModelDirectory, cache_status=lambda: None,
+                 detector: LanguageDetector | None = None):
         self.health = health
         self.model = model
         self.cache_status = cache_status
+        self.detection = detector.describe() if detector else None
         self.versions = {"nllb": __version__, "python": platform.python_version()}
         for package in ("ctranslate2", "gunicorn", "falcon", "sentencepiece"):
             self.versions[package] = importlib.metadata.version(package)
@@ -103,6 +106,7 @@ class InfoResource:
             "workers": s.workers,
             "threads": s.threads,
             "cache": self.cache_status(),
+            "language_identification": self.detection,
             "auth_enabled": s.auth_enabled,
             "rate_limiting": {
                 "enabled": s.rate_limit_enabled,

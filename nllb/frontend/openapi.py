@@ -36,6 +36,11 @@ def _errors(*statuses: int) -> dict:
     return {str(s): _json(_ref("Error"), names[s]) for s in statuses}
 
 
+def _per_text(schema: dict) -> dict:
+    """One value for a text, a list of them for a list of texts."""
+    return {"oneOf": [schema, {"type": "array", "items": schema}]}
+
+
 def _page(summary: str) -> dict:
     return {"summary": summary, "responses": {
         "200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}, **_errors(404)}}
@@ -63,15 +68,21 @@ def build(settings: Settings, languages: Languages) -> dict:
 
 def _translation_schemas(settings: Settings, languages: Languages) -> dict:
     text_item = {"type": "string", "maxLength": settings.max_text_chars}
+    texts = {"oneOf": [text_item, {"type": "array", "items": text_item, "maxItems": settings.max_texts}]}
+    candidate = {"type": "object", "required": ["code", "name", "confidence"], "properties": {
+        "code": {"type": "string"}, "name": {"type": "string"},
+        "confidence": {"type": "number", "minimum": 0, "maximum": 1}}}
     return {
         "Language": {"type": "string", "enum": sorted(lang.code for lang in languages),
                      "description": "A FLORES-200 code the model knows."},
         "TranslateRequest": {
             "type": "object",
-            "required": ["text", "source_lang", "target_lang"],
+            "required": ["text", "target_lang"],
             "properties": {
-                "text": {"oneOf": [text_item, {"type": "array", "items": text_item, "maxItems": settings.max_texts}]},
-                "source_lang": _ref("Language"),
+                "text": texts,
+                "source_lang": {"anyOf": [_ref("Language"), {"const": "auto"}], "default": "auto",
+                                "description": "auto, or absent: each text's language is identified on its own "
+                                               "(needs LID_MODEL_PATH)."},
                 "target_lang": _ref("Language"),
                 "quality": {"type": "string", "enum": list(QUALITIES), "default": settings.default_quality,
                             "description": "; ".join(f"{name}: beam {beam}" for name, beam in QUALITY_BEAMS.items())},
@@ -86,7 +97,20 @@ def _translation_schemas(settings: Settings, languages: Languages) -> dict:
                 "device": {"type": "string"}, "cached": {"type": "boolean"},
                 "cached_segments": {"type": "integer"}, "quality": {"type": "string"},
                 "warning": {"type": "string"},
+                "detected_source_lang": {**_per_text({"type": ["string", "null"]}),
+                                         "description": "Only without a source_lang: what each text was read as."},
+                "detection_confidence": _per_text({"type": "number"}),
+                "unchanged": {**_per_text({"type": "boolean"}),
+                              "description": "Already in the target language (or empty): returned as sent."},
             },
+        },
+        "DetectRequest": {
+            "type": "object", "required": ["text"],
+            "properties": {"text": texts, "top": {"type": "integer", "minimum": 1, "maximum": 10, "default": 3}},
+        },
+        "DetectResponse": {
+            "type": "object", "required": ["detections"],
+            "properties": {"detections": _per_text({"type": "array", "items": candidate})},
         },
         "Error": {
             "type": "object",
@@ -159,6 +183,14 @@ def _service_paths(settings: Settings) -> dict:
                                                                   "example": example_texts}}},
             "responses": {"200": _json(_ref("TranslateResponse"), "Translated"),
                           **_errors(400, 401, 408, 413, 415, 422, 429, 503, 504)},
+        }},
+        "/detect": {"post": {
+            "summary": "Identify the language of a text or a list of texts",
+            "security": token_auth,
+            "requestBody": {"required": True, "content": {_JSON: {"schema": _ref("DetectRequest"), "example": {
+                "text": ["Bonjour tout le monde.", "Wie geht es dir?"], "top": 3}}}},
+            "responses": {"200": _json(_ref("DetectResponse"), "Candidates, likeliest first"),
+                          **_errors(400, 401, 408, 413, 415, 422, 429)},
         }},
         "/languages": {"get": _get("Languages of the loaded model", _ref("Object"))},
         "/usage": {"get": _get("This token's budgets in the current window", _ref("Object"), token_auth, (401,))},

@@ -20,7 +20,9 @@ from nllb.translation import (
     CircuitOpen,
     ClientGone,
     DeadlineExceeded,
+    DetectionUnavailable,
     EngineUnavailable,
+    LanguageNotDetected,
     Overloaded,
     Translation,
     TranslationError,
@@ -62,9 +64,16 @@ class TranslationRecord:
         return fields
 
 
-def translation_error(exc: TranslationError, timeout_seconds: float) -> falcon.HTTPError:
-    """What a client of /translate is told when its request was not translated."""
+def translation_error(exc: TranslationError, timeout_seconds: float, as_list: bool = False) -> falcon.HTTPError:
+    """What a client of /translate (or /detect) is told when its request was not translated."""
     retry = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))} if exc.retry_after is not None else None
+    if isinstance(exc, LanguageNotDetected):
+        field = f"text[{exc.index}]" if as_list else "text"
+        guess = f" (at best {exc.best}, {exc.confidence:.0%} sure)" if exc.best else ""
+        return APIError(422, "language_not_detected",
+                        f"The language of `{field}` could not be identified{guess}; send source_lang.", field=field)
+    if isinstance(exc, DetectionUnavailable):
+        return APIError(422, "detection_unavailable", f"No source_lang, and {exc}.", field="source_lang")
     if isinstance(exc, EngineUnavailable):
         return APIError(503, "engine_unavailable", f"The translation engine is not available: {exc}", headers=retry)
     if isinstance(exc, DeadlineExceeded):
@@ -114,21 +123,32 @@ class TranslateResource:
         try:
             result = self.service.translate(request)
         except TranslationError as exc:
-            raise translation_error(exc, self.settings.request_timeout_seconds) from None
+            raise translation_error(exc, self.settings.request_timeout_seconds, body.as_list) from None
         record.result = result
         self.gate.record_usage(req.context.principal, result.billed_characters)
         metrics.segments_total.inc(result.segments)
         metrics.characters_total.inc(result.billed_characters)
-        resp.media = {
-            "translation": result.texts if body.as_list else result.texts[0],
-            "source_lang": body.source_lang,
+        def each(values: list):
+            return values if body.as_list else values[0]
+
+        media = {
+            "translation": each(result.texts),
+            "source_lang": body.source_lang or "auto",
             "target_lang": body.target_lang,
             "device": self.state.device,
             "cached": result.all_cached,
             "cached_segments": result.cached_segments,
             "quality": body.quality,
-            **({"warning": self.warning} if self.warning else {}),
         }
+        if result.detections is not None:
+            media.update(
+                detected_source_lang=each([d.language for d in result.detections]),
+                detection_confidence=each([d.confidence for d in result.detections]),
+                unchanged=each([d.unchanged for d in result.detections]),
+            )
+        if self.warning:
+            media["warning"] = self.warning
+        resp.media = media
 
 
 def _hang_up_detector(req: falcon.Request):

@@ -22,13 +22,20 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 
 @dataclasses.dataclass(frozen=True)
 class TranslateBody:
-    """A /translate body that passed every check."""
+    """A /translate body that passed every check; `source_lang` None: to be identified."""
 
     texts: list[str]
     as_list: bool
-    source_lang: str
+    source_lang: str | None
     target_lang: str
     quality: str
+
+
+@dataclasses.dataclass(frozen=True)
+class DetectBody:
+    texts: list[str]
+    as_list: bool
+    top: int
 
 
 def read_json(req: falcon.Request, max_bytes: int) -> object:
@@ -109,6 +116,26 @@ def parse_translate(body: object, schema: RequestSchema, settings: Settings, lan
     error = schema.first_error(body)
     if error is not None:
         raise _schema_error(error, body, settings, languages)
+    texts, as_list = _texts(body)
+    source_lang = body.get("source_lang", "auto")
+    return TranslateBody(
+        texts=texts,
+        as_list=as_list,
+        source_lang=None if source_lang == "auto" else source_lang,
+        target_lang=body["target_lang"],
+        quality=body.get("quality", settings.default_quality),
+    )
+
+
+def parse_detect(body: object, schema: RequestSchema, settings: Settings) -> DetectBody:
+    _check_shape(body, settings)
+    schema.check(body)
+    texts, as_list = _texts(body)
+    return DetectBody(texts, as_list, body.get("top", 3))
+
+
+def _texts(body: dict) -> tuple[list[str], bool]:
+    """The body's texts, control characters removed, and whether they came as a list."""
     as_list = isinstance(body["text"], list)
     texts = body["text"] if as_list else [body["text"]]
     for i, item in enumerate(texts):
@@ -117,13 +144,7 @@ def parse_translate(body: object, schema: RequestSchema, settings: Settings, lan
         except UnicodeEncodeError:
             field = f"text[{i}]" if as_list else "text"
             raise APIError(400, "invalid_text", f"`{field}` contains a lone surrogate escape.", field=field) from None
-    return TranslateBody(
-        texts=[_CONTROL.sub("", item) for item in texts],
-        as_list=as_list,
-        source_lang=body["source_lang"],
-        target_lang=body["target_lang"],
-        quality=body.get("quality", settings.default_quality),
-    )
+    return [_CONTROL.sub("", item) for item in texts], as_list
 
 
 def _check_shape(body: object, settings: Settings) -> None:
@@ -158,7 +179,7 @@ def _schema_error(error: jsonschema.ValidationError, body: dict, settings: Setti
     """The schema's verdict on a well-shaped body as the client's error: the field, a stable code, what to do."""
     path = list(error.absolute_path)
     if not path and error.validator == "required":
-        missing = next(name for name in ("text", "source_lang", "target_lang") if name not in body)
+        missing = next(name for name in ("text", "target_lang") if name not in body)
         what = "a string or a list of strings" if missing == "text" else "a FLORES-200 code such as eng_Latn"
         return _invalid(missing, f"`{missing}` is required: {what}.")
     name = path[0] if path else "body"
