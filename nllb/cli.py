@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from nllb.config import QUALITIES
+from nllb.tools.models import LID_MODELS
 
 MODELS = ("nllb-200-distilled-600M", "nllb-200-distilled-1.3B", "nllb-200-3.3B")
 QUANTIZATIONS = ("float16", "int8_float16", "int8", "bfloat16", "float32")
@@ -75,6 +77,16 @@ def main(argv: list[str] | None = None) -> int:
     cache.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     cache.add_argument("--out")
 
+    detect = commands.add_parser("bench-detect", help="language identification: throughput on one core, added "
+                                 "latency of a lone \"auto\" request, memory per process with N workers")
+    detect.add_argument("--lid-model", help="a fastText LID model (default: a synthetic one of --lid-size)")
+    detect.add_argument("--lid-size", default="256x1000000", metavar="DIMxBUCKETS",
+                        help="the synthetic model's shape; the default is about NLLB's own model's size (1 GB)")
+    detect.add_argument("--workers", type=int, default=16)
+    detect.add_argument("--pairs", type=int, default=200)
+    detect.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    detect.add_argument("--out")
+
     info = model.add_parser("info", help="architecture, sizes, languages, fingerprint, device memory needed")
     info.add_argument("path")
     convert = model.add_parser("convert", help="convert a Hugging Face NLLB model (needs the 'convert' extra)")
@@ -85,6 +97,14 @@ def main(argv: list[str] | None = None) -> int:
     download.add_argument("name", nargs="?", choices=MODELS, default=MODELS[0])
     download.add_argument("--quantization", choices=QUANTIZATIONS, default="float16")
     download.add_argument("--dir", default="models", help="where the converted model goes (DIR/NAME)")
+    download_lid = model.add_parser("download-lid", help="download a language identification model for "
+                                    "source_lang \"auto\" and /detect (needs the 'convert' extra)")
+    download_lid.add_argument("name", nargs="?", choices=tuple(LID_MODELS), default=next(iter(LID_MODELS)),
+                              help="; ".join(f"{name}: {repo}, {licence}" for name, (repo, licence) in LID_MODELS.items()))
+    download_lid.add_argument("--dir", default="models", help="where it goes (DIR/lid-NAME/model.bin)")
+    synth_lid = model.add_parser("synth-lid", help="train a small language identification model on the package's "
+                                 "sentences (8 languages; for trying source_lang \"auto\")")
+    synth_lid.add_argument("out_path")
 
     soak = commands.add_parser("soak", help="a long mixed-load run watching every process for leaks")
     soak.add_argument("--minutes", type=float, default=10.0)
@@ -105,8 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "model":
         return _model(args)
-    run = {"serve": _serve, "token": _token, "bench": _bench, "bench-cache": _bench_cache, "soak": _soak,
-           "siege": _siege}[args.command]
+    run = {"serve": _serve, "token": _token, "bench": _bench, "bench-cache": _bench_cache,
+           "bench-detect": _bench_detect, "soak": _soak, "siege": _siege}[args.command]
     return run(args)
 
 
@@ -116,6 +136,12 @@ def _model(args: argparse.Namespace) -> int:
 
         path = write_model(args.size, args.out_dir, seed=args.seed)
         print(f"synthetic {args.size} NLLB model written to {path} (random weights: output is gibberish)")
+        return 0
+    if args.model_command == "synth-lid":
+        from nllb.tools.synthetic import write_lid_model
+
+        path = write_lid_model(Path(args.out_path))
+        print(f"language identification model (8 languages, for trying it out) written to {path}")
         return 0
     from nllb.tools import models
 
@@ -240,6 +266,28 @@ def _bench_cache(args: argparse.Namespace) -> int:
             args.duration, args.clients, dict(item.split("=", 1) for item in args.set),
         )
     print(bench_cache.report(result))
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, indent=2))
+    return 0
+
+
+def _bench_detect(args: argparse.Namespace) -> int:
+    import json
+    import tempfile
+
+    from nllb.tools import bench_detect
+    from nllb.tools.synthetic import write_lid_model, write_model
+
+    with tempfile.TemporaryDirectory() as tmp:
+        model = write_model("tiny", Path(tmp) / "tiny")
+        if args.lid_model:
+            lid = Path(args.lid_model)
+        else:
+            dim, buckets = (int(x) for x in args.lid_size.split("x"))
+            lid = write_lid_model(Path(tmp) / "lid.bin", dim=dim, bucket=buckets)
+        env = {"COMPUTE_TYPE": "float32", "INTRA_THREADS": "1", **dict(item.split("=", 1) for item in args.set)}
+        result = bench_detect.run(model, lid, args.workers, args.pairs, env)
+    print(bench_detect.report(result))
     if args.out:
         Path(args.out).write_text(json.dumps(result, indent=2))
     return 0
