@@ -183,16 +183,22 @@ def write_lid_model(path: Path, dim: int = 16, bucket: int = 20_000, seed: int =
     training.write_text("".join(f"__label__{code} {text}\n__label__{code} {text.lower()}\n"
                                 for code, text in labelled), "utf-8")
     try:
-        # fastText now and then reports a NaN on data this small, depending on the process it runs
-        # in: a run of another length starts afresh.
-        for epoch in range(40, 50):
+        # fastText's training is not deterministic on data this small (its progress check races the
+        # training thread): a run now and then ends in a NaN or a model that has not learnt. Keep the
+        # first that tells its own sentences apart.
+        for attempt in range(10):
             try:
-                model = fasttext.train_supervised(str(training), dim=dim, bucket=bucket, minn=1, maxn=4, epoch=epoch,
-                                                  lr=0.5, loss="softmax", thread=1, seed=seed, verbose=0)
-                break
+                model = fasttext.train_supervised(str(training), dim=dim, bucket=bucket, minn=1, maxn=4, epoch=40,
+                                                  lr=0.5, loss="softmax", thread=1, seed=seed + attempt, verbose=0)
             except RuntimeError as exc:
-                if "NaN" not in str(exc) or epoch == 49:
+                if "NaN" not in str(exc):
                     raise
+                continue
+            right = sum(model.predict(text)[0][0] == f"__label__{code}" for code, text in labelled)
+            if right >= 0.98 * len(labelled):
+                break
+        else:
+            raise RuntimeError("fastText did not learn the package's sentences in 10 attempts")
     finally:
         training.unlink()
     model.save_model(str(path))
