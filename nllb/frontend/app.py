@@ -18,6 +18,8 @@ from nllb.frontend.breaker import (
     BreakerTestResource,
 )
 from nllb.frontend.cache import CacheResource, CacheStatsResource
+from nllb.frontend.compat import libretranslate
+from nllb.frontend.compat.deepl import DeepLLanguagesResource, DeepLTranslateResource, DeepLUsageResource
 from nllb.frontend.detect import DetectResource
 from nllb.frontend.errors import handle_store_unavailable, handle_unexpected, serialize_error
 from nllb.frontend.health import (
@@ -36,6 +38,7 @@ from nllb.frontend.translate import TranslateResource
 from nllb.frontend.usage import UsageResource
 from nllb.frontend.validation import RequestSchema
 from nllb.ipc import CircuitBreaker, EngineState
+from nllb.languages import LanguageTags
 from nllb.modeldir import ModelDirectory
 from nllb.translation.service import TranslationService
 
@@ -73,6 +76,15 @@ def create_app(
     app.add_route("/detect", DetectResource(settings, service.detector, model.languages, gate,
                                             RequestSchema(spec, "DetectRequest")))
     app.add_route("/usage", UsageResource(gate))
+    tags = LanguageTags(model.languages)
+    app.add_route("/v2/translate", DeepLTranslateResource(settings, service, tags, gate))
+    app.add_route("/v2/languages", DeepLLanguagesResource(settings, model.languages, tags))
+    app.add_route("/v2/usage", DeepLUsageResource(gate))
+    app.add_route("/libretranslate/translate", libretranslate.TranslateResource(settings, service, tags, gate))
+    app.add_route("/libretranslate/detect", libretranslate.DetectResource(settings, service.detector, tags, gate))
+    app.add_route("/libretranslate/languages", libretranslate.LanguagesResource(model.languages, tags))
+    app.add_route("/libretranslate/frontend/settings",
+                  libretranslate.SettingsResource(settings, model.languages, tags))
     app.add_route("/admin/tokens", TokensResource(gate.store, RequestSchema(spec, "TokenCreate")))
     app.add_route("/admin/tokens/{token_id}", TokenResource(gate.store, RequestSchema(spec, "TokenLimits")))
     app.add_route("/admin/tokens/{token_id}/activate", TokenActivationResource(gate.store))

@@ -31,9 +31,12 @@ class Authentication:
         if policy == "token" and not self.settings.auth_enabled:
             req.context.principal = ANONYMOUS
             return
+        # A resource of another protocol finds its credential where that protocol puts it.
+        authorization = resource.authorization(req) if hasattr(resource, "authorization") else \
+            req.get_header("Authorization")
         try:
             req.context.principal = self.gate.authenticate(
-                req.get_header("Authorization"), self.client_address(req), admin_required=policy == "admin"
+                authorization, self.client_address(req), admin_required=policy == "admin"
             )
         except AccessDenied as denied:
             raise as_api_error(denied) from None
@@ -89,13 +92,14 @@ def charge(gate: AccessGate, req: falcon.Request, resp: falcon.Response, charact
     headers = rate_limit_headers(decision)
     if not decision.allowed:
         chars = decision.outcomes[1]
+        budget = "characters"
         if characters > chars.budget.limit:
             message = (f"This request has {characters} characters; the budget is {chars.budget.limit} "
                        f"per {chars.budget.window:g} s.")
         elif chars.retry_after > 0:
             message = "The character budget of this token is spent for now."
         else:
-            message = "The request budget of this token is spent for now."
+            budget, message = "requests", "The request budget of this token is spent for now."
         metrics.rate_limited.labels(req.context.principal.name).inc()
-        raise APIError(429, "rate_limited", message, headers=headers)
+        raise APIError(429, "rate_limited", message, headers=headers, budget=budget)
     resp.set_headers(headers)

@@ -7,6 +7,8 @@ import logging
 import falcon
 import ujson
 
+from nllb.frontend.compat import errors as compat_errors
+
 log = logging.getLogger("nllb.frontend")
 
 # Codes for errors Falcon raises itself (routing, methods, headers).
@@ -62,12 +64,14 @@ class APIError(falcon.HTTPError):
 def serialize_error(req: falcon.Request, resp: falcon.Response, exc: falcon.HTTPError) -> None:
     status = falcon.http_status_to_code(exc.status)
     code = req.context.error_code = getattr(exc, "code", None) or _CODES_BY_STATUS.get(status, "error")
-    body = {
-        "error": code,
-        "message": exc.description or exc.title,
-        **getattr(exc, "extra", {}),
-        "request_id": getattr(req.context, "request_id", None),
-    }
+    message = exc.description or exc.title
+    extra = getattr(exc, "extra", {})
+    protocol = compat_errors.shape_for(req.path)
+    if protocol is not None:
+        status, body = protocol(status, code, message, extra)
+        resp.status = falcon.code_to_http_status(status)
+    else:
+        body = {"error": code, "message": message, **extra, "request_id": getattr(req.context, "request_id", None)}
     resp.content_type = falcon.MEDIA_JSON
     resp.data = ujson.dumps(body, ensure_ascii=False, escape_forward_slashes=False).encode()
 

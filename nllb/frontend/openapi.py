@@ -55,12 +55,17 @@ def build(settings: Settings, languages: Languages) -> dict:
                            f"{settings.max_texts} texts per request, {settings.max_text_chars} characters per text, "
                            f"{settings.max_body_bytes} bytes per body.",
         },
-        "paths": {**_service_paths(settings), **_admin_paths()},
+        "paths": {**_service_paths(settings), **_admin_paths(), **_deepl_paths(), **_libretranslate_paths()},
         "components": {
-            "schemas": {**_translation_schemas(settings, languages), **_admin_schemas()},
+            "schemas": {**_translation_schemas(settings, languages), **_admin_schemas(), **_deepl_schemas(settings),
+                        **_libretranslate_schemas(settings)},
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "An API token (nllb_…)."},
                 "admin": {"type": "http", "scheme": "bearer", "description": "The admin token."},
+                "deepl": {"type": "apiKey", "in": "header", "name": "Authorization",
+                          "description": "`DeepL-Auth-Key <API token>`, as DeepL's clients send it."},
+                "libretranslate": {"type": "apiKey", "in": "query", "name": "api_key",
+                                   "description": "An API token, as `api_key` in the query string or the body."},
             },
         },
     }
@@ -235,6 +240,120 @@ def _admin_paths() -> dict:
         "/admin/circuit-breaker/status": {"get": _admin("Circuit breaker state")},
         "/admin/circuit-breaker/test": {"post": _admin("Record simulated device failures", body="BreakerTest")},
         "/admin/circuit-breaker/reset": {"post": _admin("Close the circuit breaker")},
+    }
+
+
+def _deepl_schemas(settings: Settings) -> dict:
+    text = {"type": "string", "maxLength": settings.max_text_chars}
+    return {
+        "DeepLTranslateRequest": {
+            "type": "object", "required": ["text", "target_lang"],
+            "description": "DeepL API v2; also as a form body with `text` repeated.",
+            "properties": {
+                "text": {"oneOf": [text, {"type": "array", "items": text, "minItems": 1,
+                                          "maxItems": settings.max_texts}]},
+                "source_lang": {"type": "string", "description": "DE, EN, PT, ZH, … — absent: identified"},
+                "target_lang": {"type": "string", "description": "DE, EN-US, PT-BR, ZH-HANT, …"},
+                "split_sentences": {"type": "string"}, "preserve_formatting": {"type": ["boolean", "string"]},
+                "formality": {"type": "string"}, "context": {"type": "string"}, "model_type": {"type": "string"},
+                "tag_handling": {"type": "string"}, "show_billed_characters": {"type": ["boolean", "string"]},
+            },
+        },
+        "DeepLTranslateResponse": {"type": "object", "required": ["translations"], "properties": {"translations": {
+            "type": "array", "items": {"type": "object", "required": ["detected_source_language", "text"],
+                                       "properties": {"detected_source_language": {"type": "string"},
+                                                      "text": {"type": "string"},
+                                                      "billed_characters": {"type": "integer"}}}}}},
+        "DeepLLanguages": {"type": "array", "items": {"type": "object", "required": ["language", "name"],
+                                                      "properties": {"language": {"type": "string"},
+                                                                     "name": {"type": "string"},
+                                                                     "supports_formality": {"type": "boolean"}}}},
+        "DeepLUsage": {"type": "object", "required": ["character_count", "character_limit"],
+                       "properties": {"character_count": {"type": "integer"}, "character_limit": {"type": "integer"},
+                                      "reset_seconds": {"type": "integer"}}},
+        "DeepLError": {"type": "object", "required": ["message"], "properties": {"message": {"type": "string"}}},
+    }
+
+
+def _deepl_paths() -> dict:
+    security = [{"deepl": []}, {"bearer": []}]
+    errors = {str(status): _json(_ref("DeepLError"), description) for status, description in (
+        (400, "Bad request"), (403, "Missing or unknown key"), (408, "The request head did not arrive in time"),
+        (413, "Over a size limit"), (429, "Too many requests"), (456, "Character budget spent"),
+        (503, "Unavailable; retry after Retry-After"), (504, "Timed out"))}
+
+    def operation(summary: str, schema: str, body: str | None = None, statuses=(400, 403, 408, 429)) -> dict:
+        op = {"summary": summary, "security": security, "tags": ["DeepL API v2"],
+              "responses": {"200": _json(_ref(schema), "OK"), **{str(s): errors[str(s)] for s in statuses}}}
+        if body:
+            op["requestBody"] = {"required": True, "content": {
+                _JSON: {"schema": _ref(body)}, "application/x-www-form-urlencoded": {"schema": _ref(body)}}}
+        return op
+
+    kind = [{"name": "type", "in": "query", "schema": {"type": "string", "enum": ["source", "target"]}}]
+    return {
+        "/v2/translate": {"post": operation("DeepL: translate texts", "DeepLTranslateResponse",
+                                            "DeepLTranslateRequest", (400, 403, 408, 413, 429, 456, 503, 504))},
+        "/v2/languages": {"parameters": kind,
+                          "get": operation("DeepL: source or target languages", "DeepLLanguages"),
+                          "post": operation("DeepL: source or target languages", "DeepLLanguages")},
+        "/v2/usage": {"get": operation("DeepL: this key's character budget", "DeepLUsage", statuses=(403, 408, 429)),
+                      "post": operation("DeepL: this key's character budget", "DeepLUsage",
+                                        statuses=(403, 408, 429))},
+    }
+
+
+def _libretranslate_schemas(settings: Settings) -> dict:
+    texts = {"oneOf": [{"type": "string", "maxLength": settings.max_text_chars},
+                       {"type": "array", "items": {"type": "string", "maxLength": settings.max_text_chars},
+                        "minItems": 1, "maxItems": settings.max_texts}]}
+    detected = {"type": "object", "required": ["confidence", "language"],
+                "properties": {"confidence": {"type": "number"}, "language": {"type": "string"}}}
+    return {
+        "LibreTranslateRequest": {
+            "type": "object", "required": ["q", "source", "target"],
+            "description": "LibreTranslate; also as a form, or in the query string.",
+            "properties": {"q": texts, "source": {"type": "string", "description": "a code, or auto"},
+                           "target": {"type": "string"}, "format": {"type": "string", "enum": ["text", "html"]},
+                           "alternatives": {"type": "integer", "minimum": 0}, "api_key": {"type": "string"}},
+        },
+        "LibreTranslateResponse": {"type": "object", "required": ["translatedText"], "properties": {
+            "translatedText": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+            "detectedLanguage": {"oneOf": [detected, {"type": "array", "items": detected}]},
+            "alternatives": {"type": "array"}}},
+        "LibreTranslateDetectRequest": {"type": "object", "required": ["q"],
+                                        "properties": {"q": texts, "api_key": {"type": "string"}}},
+        "LibreTranslateDetections": {"type": "array", "items": detected},
+        "LibreTranslateLanguages": {"type": "array", "items": {
+            "type": "object", "required": ["code", "name", "targets"],
+            "properties": {"code": {"type": "string"}, "name": {"type": "string"},
+                           "targets": {"type": "array", "items": {"type": "string"}}}}},
+        "LibreTranslateError": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
+    }
+
+
+def _libretranslate_paths() -> dict:
+    errors = {str(status): _json(_ref("LibreTranslateError"), description) for status, description in (
+        (400, "Bad request"), (403, "Missing or unknown api_key"), (408, "The request head did not arrive in time"),
+        (429, "Too many requests"), (503, "Unavailable; retry after Retry-After"), (504, "Timed out"))}
+    security = [{"libretranslate": []}, {"bearer": []}]
+
+    def post(summary: str, body: str, response: str) -> dict:
+        return {"post": {"summary": summary, "security": security, "tags": ["LibreTranslate"],
+                         "requestBody": {"required": True, "content": {
+                             _JSON: {"schema": _ref(body)}, "application/x-www-form-urlencoded": {"schema": _ref(body)}}},
+                         "responses": {"200": _json(_ref(response), "OK"), **errors}}}
+
+    return {
+        "/libretranslate/translate": post("LibreTranslate: translate", "LibreTranslateRequest",
+                                          "LibreTranslateResponse"),
+        "/libretranslate/detect": post("LibreTranslate: identify the language", "LibreTranslateDetectRequest",
+                                       "LibreTranslateDetections"),
+        "/libretranslate/languages": {"get": {"summary": "LibreTranslate: languages", "tags": ["LibreTranslate"],
+                                              "responses": {"200": _json(_ref("LibreTranslateLanguages"), "OK")}}},
+        "/libretranslate/frontend/settings": {"get": {"summary": "LibreTranslate: settings for its web page",
+                                                      "tags": ["LibreTranslate"],
+                                                      "responses": {"200": _json(_ref("Object"), "OK")}}},
     }
 
 

@@ -41,6 +41,17 @@ class DetectBody:
 def read_json(req: falcon.Request, max_bytes: int) -> object:
     if req.content_type is None or req.content_type.split(";")[0].strip().lower() != falcon.MEDIA_JSON:
         raise APIError(415, "unsupported_media_type", "Send the body as application/json.")
+    raw = read_body(req, max_bytes)
+    try:
+        return ujson.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise APIError(400, "invalid_utf8", "The body is not valid UTF-8.") from None
+    except ValueError:
+        raise APIError(400, "invalid_json", "The body is not valid JSON.") from None
+
+
+def read_body(req: falcon.Request, max_bytes: int) -> bytes:
+    """The raw body, or 413 once it is over `max_bytes`."""
     if req.content_length is not None and req.content_length > max_bytes:
         raise APIError(413, "payload_too_large", f"The body is over {max_bytes} bytes.", limit=max_bytes)
     # Falcon's bounded stream reads nothing without Content-Length; gunicorn's
@@ -49,12 +60,7 @@ def read_json(req: falcon.Request, max_bytes: int) -> object:
     raw = _read_at_most(stream, max_bytes + 1)
     if len(raw) > max_bytes:
         raise APIError(413, "payload_too_large", f"The body is over {max_bytes} bytes.", limit=max_bytes)
-    try:
-        return ujson.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise APIError(400, "invalid_utf8", "The body is not valid UTF-8.") from None
-    except ValueError:
-        raise APIError(400, "invalid_json", "The body is not valid JSON.") from None
+    return raw
 
 
 def _read_at_most(stream, limit: int) -> bytes:
