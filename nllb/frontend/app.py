@@ -18,7 +18,7 @@ from nllb.frontend.breaker import (
     BreakerTestResource,
 )
 from nllb.frontend.cache import CacheResource, CacheStatsResource
-from nllb.frontend.compat import libretranslate
+from nllb.frontend.compat import google, libretranslate
 from nllb.frontend.compat.deepl import DeepLLanguagesResource, DeepLTranslateResource, DeepLUsageResource
 from nllb.frontend.detect import DetectResource
 from nllb.frontend.errors import handle_store_unavailable, handle_unexpected, serialize_error
@@ -85,6 +85,9 @@ def create_app(
     app.add_route("/libretranslate/languages", libretranslate.LanguagesResource(model.languages, tags))
     app.add_route("/libretranslate/frontend/settings",
                   libretranslate.SettingsResource(settings, model.languages, tags))
+    app.add_route("/language/translate/v2", google.TranslateResource(settings, service, tags, gate))
+    app.add_route("/language/translate/v2/detect", google.DetectResource(settings, service.detector, tags, gate))
+    app.add_route("/language/translate/v2/languages", google.LanguagesResource(settings, model.languages, tags))
     app.add_route("/admin/tokens", TokensResource(gate.store, RequestSchema(spec, "TokenCreate")))
     app.add_route("/admin/tokens/{token_id}", TokenResource(gate.store, RequestSchema(spec, "TokenLimits")))
     app.add_route("/admin/tokens/{token_id}/activate", TokenActivationResource(gate.store))

@@ -55,10 +55,11 @@ def build(settings: Settings, languages: Languages) -> dict:
                            f"{settings.max_texts} texts per request, {settings.max_text_chars} characters per text, "
                            f"{settings.max_body_bytes} bytes per body.",
         },
-        "paths": {**_service_paths(settings), **_admin_paths(), **_deepl_paths(), **_libretranslate_paths()},
+        "paths": {**_service_paths(settings), **_admin_paths(), **_deepl_paths(), **_libretranslate_paths(),
+                  **_google_paths()},
         "components": {
             "schemas": {**_translation_schemas(settings, languages), **_admin_schemas(), **_deepl_schemas(settings),
-                        **_libretranslate_schemas(settings)},
+                        **_libretranslate_schemas(settings), **_google_schemas(settings)},
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "An API token (nllb_…)."},
                 "admin": {"type": "http", "scheme": "bearer", "description": "The admin token."},
@@ -66,6 +67,9 @@ def build(settings: Settings, languages: Languages) -> dict:
                           "description": "`DeepL-Auth-Key <API token>`, as DeepL's clients send it."},
                 "libretranslate": {"type": "apiKey", "in": "query", "name": "api_key",
                                    "description": "An API token, as `api_key` in the query string or the body."},
+                "googleKey": {"type": "apiKey", "in": "query", "name": "key", "description": "An API token."},
+                "googleHeader": {"type": "apiKey", "in": "header", "name": "x-goog-api-key",
+                                 "description": "An API token."},
             },
         },
     }
@@ -354,6 +358,71 @@ def _libretranslate_paths() -> dict:
         "/libretranslate/frontend/settings": {"get": {"summary": "LibreTranslate: settings for its web page",
                                                       "tags": ["LibreTranslate"],
                                                       "responses": {"200": _json(_ref("Object"), "OK")}}},
+    }
+
+
+def _google_schemas(settings: Settings) -> dict:
+    limit = min(128, settings.max_texts)
+    texts = {"oneOf": [{"type": "string", "maxLength": settings.max_text_chars},
+                       {"type": "array", "items": {"type": "string", "maxLength": settings.max_text_chars},
+                        "minItems": 1, "maxItems": limit}]}
+    detection = {"type": "object", "required": ["language", "isReliable", "confidence"], "properties": {
+        "language": {"type": "string"}, "isReliable": {"type": "boolean"}, "confidence": {"type": "number"}}}
+    return {
+        "GoogleTranslateRequest": {"type": "object", "required": ["q", "target"], "properties": {
+            "q": texts, "target": {"type": "string"}, "source": {"type": ["string", "null"]},
+            "format": {"type": ["string", "null"], "enum": ["html", "text", None]},
+            "model": {"type": ["string", "null"]}, "cid": {"type": ["array", "null"]}}},
+        "GoogleTranslateResponse": {"type": "object", "required": ["data"], "properties": {"data": {
+            "type": "object", "required": ["translations"], "properties": {"translations": {
+                "type": "array", "items": {"type": "object", "required": ["translatedText"], "properties": {
+                    "translatedText": {"type": "string"}, "detectedSourceLanguage": {"type": "string"}}}}}}}},
+        "GoogleDetectRequest": {"type": "object", "required": ["q"], "properties": {"q": texts}},
+        "GoogleDetections": {"type": "object", "required": ["data"], "properties": {"data": {
+            "type": "object", "required": ["detections"], "properties": {"detections": {
+                "type": "array", "items": {"type": "array", "items": detection}}}}}},
+        "GoogleLanguages": {"type": "object", "required": ["data"], "properties": {"data": {
+            "type": "object", "required": ["languages"], "properties": {"languages": {"type": "array", "items": {
+                "type": "object", "required": ["language"],
+                "properties": {"language": {"type": "string"}, "name": {"type": "string"}}}}}}}},
+        "GoogleError": {"type": "object", "required": ["error"], "properties": {"error": {
+            "type": "object", "required": ["code", "message", "status"],
+            "properties": {"code": {"type": "integer"}, "message": {"type": "string"}, "status": {"type": "string"},
+                           "errors": {"type": "array"}}}}},
+    }
+
+
+def _google_paths() -> dict:
+    errors = {str(status): _json(_ref("GoogleError"), description) for status, description in (
+        (400, "Bad request"), (403, "Missing or unknown key"), (408, "The request head did not arrive in time"),
+        (429, "Too many requests"), (503, "Unavailable; retry after Retry-After"), (504, "Timed out"))}
+    security = [{"googleKey": []}, {"googleHeader": []}, {"bearer": []}]
+
+    def operation(summary: str, response: str, body: str | None = None) -> dict:
+        op = {"summary": summary, "security": security, "tags": ["Google Cloud Translation v2"],
+              "responses": {"200": _json(_ref(response), "OK"), **errors}}
+        if body:
+            op["requestBody"] = {"required": True, "content": {
+                _JSON: {"schema": _ref(body)}, "application/x-www-form-urlencoded": {"schema": _ref(body)}}}
+        return op
+
+    query = [{"name": "q", "in": "query", "schema": {"type": "array", "items": {"type": "string"}}},
+             {"name": "target", "in": "query", "schema": {"type": "string"}},
+             {"name": "source", "in": "query", "schema": {"type": "string"}},
+             {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["html", "text"]}}]
+    return {
+        "/language/translate/v2": {
+            "post": operation("Google v2: translate", "GoogleTranslateResponse", "GoogleTranslateRequest"),
+            "get": {**operation("Google v2: translate, parameters in the query", "GoogleTranslateResponse"),
+                    "parameters": query},
+        },
+        "/language/translate/v2/detect": {
+            "post": operation("Google v2: identify languages", "GoogleDetections", "GoogleDetectRequest")},
+        "/language/translate/v2/languages": {
+            "parameters": [{"name": "target", "in": "query", "schema": {"type": "string"},
+                            "description": "any value: include names (in English)"}],
+            "get": operation("Google v2: languages", "GoogleLanguages"),
+            "post": operation("Google v2: languages", "GoogleLanguages")},
     }
 
 

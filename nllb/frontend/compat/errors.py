@@ -30,9 +30,26 @@ def libretranslate(status: int, code: str, message: str, extra: dict) -> tuple[i
     return status, {"error": message}
 
 
+_GOOGLE_STATUS = {400: "INVALID_ARGUMENT", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 405: "INVALID_ARGUMENT",
+                  408: "DEADLINE_EXCEEDED", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE",
+                  504: "DEADLINE_EXCEEDED"}
+
+
+def google(status: int, code: str, message: str, extra: dict) -> tuple[int, dict]:
+    if status == 401:
+        status = 403  # Google: "The request is missing a valid API key."
+    elif status in (413, 415, 422):
+        status = 400
+    return status, {"error": {
+        "code": status, "message": message, "status": _GOOGLE_STATUS.get(status, "UNKNOWN"),
+        "errors": [{"message": message, "domain": "global", "reason": code}],
+    }}
+
+
 _PREFIXES: list[tuple[str, ErrorShape]] = [
     ("/v2/", deepl),
     ("/libretranslate/", libretranslate),
+    ("/language/translate/v2", google),
 ]
 
 

@@ -1,0 +1,152 @@
+"""Google Cloud Translation v2 (basic) at `/language/translate/v2`: translate, `/detect`, `/languages`.
+
+`google-cloud-translate`'s v2 Client works unmodified with `client_options={"api_endpoint": URL}`; the
+key, one of our tokens, comes as `?key=` or `x-goog-api-key`. Parameters from the query string, a JSON
+or a form body. `format` is Google's default, html: a text without tags or entities is translated as
+text, one with markup is refused until markup is supported. `model` and `cid` are accepted and change
+nothing. Language names in `/languages` are English whatever `target` asks for. Confidences are
+fractions from 0 to 1; `isReliable` says whether one reached DETECTION_THRESHOLD.
+"""
+
+from __future__ import annotations
+
+import time
+
+import falcon
+
+from nllb.access.gate import AccessGate
+from nllb.config import Settings
+from nllb.frontend.auth import charge
+from nllb.frontend.compat.params import Params, has_markup, read_params
+from nllb.frontend.errors import APIError
+from nllb.frontend.translate import translation_error
+from nllb.languages import Languages, LanguageTags
+from nllb.translation import DetectionUnavailable, TranslationError, TranslationRequest
+from nllb.translation.detection import LanguageDetector
+from nllb.translation.service import TranslationService
+
+PREFIX = "/language/translate/v2"
+_MAX_SEGMENTS = 128  # Google's own limit of texts per request
+
+
+class GoogleResource:
+    auth = "token"
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    def authorization(self, req: falcon.Request) -> str | None:
+        """The key from `?key=` or x-goog-api-key, as a bearer token; the parameters are kept for the responder."""
+        req.context.params = read_params(req, self.settings.max_body_bytes)
+        key = req.context.params.one("key") or req.get_header("x-goog-api-key")
+        return f"Bearer {key}" if isinstance(key, str) and key else req.get_header("Authorization")
+
+    def _texts(self, params: Params) -> list[str]:
+        texts = params.get("q")
+        if not texts or texts == [""]:
+            raise APIError(400, "validation_error", "Required Text", field="q")
+        if len(texts) > min(_MAX_SEGMENTS, self.settings.max_texts):
+            raise APIError(400, "too_many_texts", "Too many text segments", field="q")
+        for text in texts:
+            if not isinstance(text, str):
+                raise APIError(400, "validation_error", "Invalid value for q: a string or a list of strings.",
+                               field="q")
+            if len(text) > self.settings.max_text_chars:
+                raise APIError(400, "text_too_long", "Text too long", field="q")
+        return texts
+
+
+class TranslateResource(GoogleResource):
+    def __init__(self, settings: Settings, service: TranslationService, tags: LanguageTags, gate: AccessGate):
+        super().__init__(settings)
+        self.service = service
+        self.tags = tags
+        self.gate = gate
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        try:
+            request = self._request(req, req.context.params)
+        except APIError:
+            charge(self.gate, req, resp, 0)  # a refused request still costs one request of its budget
+            raise
+        charge(self.gate, req, resp, request.characters)
+        try:
+            result = self.service.translate(request)
+        except TranslationError as exc:
+            raise translation_error(exc, self.settings.request_timeout_seconds, as_list=True) from None
+        self.gate.record_usage(req.context.principal, result.billed_characters)
+        translations = [{"translatedText": text} for text in result.texts]
+        if result.detections is not None:
+            for translation, detection in zip(translations, result.detections):
+                translation["detectedSourceLanguage"] = self.tags.tag(detection.language) or "und"
+        resp.media = {"data": {"translations": translations}}
+
+    on_get = on_post  # Google answers GET with the parameters in the query string too
+
+    def _request(self, req: falcon.Request, params: Params) -> TranslationRequest:
+        texts = self._texts(params)
+        target = params.one("target")
+        if not isinstance(target, str) or not target:
+            raise APIError(400, "validation_error", "Required Target", field="target")
+        source = params.one("source")
+        if (params.one("format") or "html") not in ("html", "text"):
+            raise APIError(400, "validation_error", "Invalid Value for format: html or text.", field="format")
+        if (params.one("format") or "html") == "html" and any(has_markup(text) for text in texts):
+            raise APIError(400, "markup_unsupported", "HTML with markup cannot be translated by this server yet; "
+                           "send format=text, or the text without tags.", field="format")
+        arrived = req.env.get("nllb.arrived") or time.monotonic()
+        return TranslationRequest(
+            texts=texts, source_lang=self._language(source, "source") if source else None,
+            target_lang=self._language(target, "target"), quality=self.settings.default_quality,
+            deadline=arrived + self.settings.request_timeout_seconds, request_id=req.context.request_id,
+        )
+
+    def _language(self, code: object, field: str) -> str:
+        flores = self.tags.flores(code) if isinstance(code, str) else None
+        if flores is None:
+            raise APIError(400, "unsupported_language", f"Bad language pair: {field} {str(code)[:32]!r}", field=field)
+        return flores
+
+
+class DetectResource(GoogleResource):
+    def __init__(self, settings: Settings, detector: LanguageDetector | None, tags: LanguageTags, gate: AccessGate):
+        super().__init__(settings)
+        self.detector = detector
+        self.tags = tags
+        self.gate = gate
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        try:
+            texts = self._texts(req.context.params)
+        except APIError:
+            charge(self.gate, req, resp, 0)
+            raise
+        charge(self.gate, req, resp, sum(len(text) for text in texts))
+        if self.detector is None:
+            raise translation_error(DetectionUnavailable(
+                "identifying a text's language needs a language identification model"),
+                self.settings.request_timeout_seconds)
+        threshold = self.settings.detection_threshold
+        detections = []
+        for candidates in self.detector.detect(texts, top=1):
+            best = candidates[0] if candidates else None
+            detections.append([{
+                "language": self.tags.tag(best.code) if best else "und",
+                "isReliable": bool(best and best.confidence >= threshold),
+                "confidence": best.confidence if best else 0.0,
+            }])
+        resp.media = {"data": {"detections": detections}}
+
+
+class LanguagesResource(GoogleResource):
+    def __init__(self, settings: Settings, languages: Languages, tags: LanguageTags):
+        super().__init__(settings)
+        self.codes = [{"language": tag} for language in languages if (tag := tags.tag(language.code))]
+        self.named = [{"language": tag, "name": language.name}
+                      for language in languages if (tag := tags.tag(language.code))]
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        named = bool(req.context.params.one("target"))
+        resp.media = {"data": {"languages": self.named if named else self.codes}}
+
+    on_post = on_get
