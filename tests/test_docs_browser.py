@@ -47,3 +47,18 @@ def test_redoc_renders_the_document(server, browser):
     page.goto(f"http://127.0.0.1:{server.port}/redoc")
     page.get_by_text("Translate a text or a list of texts").first.wait_for(timeout=30_000)
     assert page.get_by_text("Create a token (shown once)").count() >= 1
+
+
+def test_swagger_ui_shows_each_compatible_protocol_and_tries_one_out(server, browser):
+    page = browser.new_page()
+    page.goto(f"http://127.0.0.1:{server.port}/docs")
+    for group in ("DeepL API v2", "LibreTranslate", "Google Cloud Translation v2"):
+        page.locator(f".opblock-tag:has-text('{group}')").first.wait_for(timeout=30_000)
+    operation = page.locator("#operations-LibreTranslate-get_libretranslate_languages").first
+    operation.locator(".opblock-summary").first.click()
+    operation.locator("button.try-out__btn").click()
+    operation.locator("button.execute").click()
+    response = operation.locator(".live-responses-table .response .response-col_status").first
+    response.wait_for(timeout=30_000)
+    assert response.inner_text().strip().startswith("200")
+    assert "targets" in operation.locator(".live-responses-table tbody .response-col_description").first.inner_text()
