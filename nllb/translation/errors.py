@@ -59,3 +59,7 @@ class LanguageNotDetected(TranslationError):
         self.index = index
         self.best = best
         self.confidence = confidence
+
+
+class InvalidMarkup(TranslationError):
+    """An HTML or XML text could not be read (not well-formed, a DTD, nested too deep)."""

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from nllb.config import QUALITY_BEAMS
+from nllb.translation.markup import MarkupOptions
 
 
 def _never() -> bool:
@@ -27,6 +28,7 @@ class TranslationRequest:
     deadline: float = math.inf
     request_id: str = "-"
     cancelled: Callable[[], bool] = _never  # true once nobody waits for the answer any more
+    markup: MarkupOptions | None = None  # HTML or XML documents rather than plain texts
 
     @property
     def beam_size(self) -> int:

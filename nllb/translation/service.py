@@ -14,6 +14,7 @@ from nllb.modeldir import ModelDirectory
 from nllb.translation.cache import TranslationCache
 from nllb.translation.detection import LanguageDetector
 from nllb.translation.errors import ClientGone, DeadlineExceeded, DetectionUnavailable, LanguageNotDetected
+from nllb.translation.markup import MarkupDocument
 from nllb.translation.request import Detection, SegmentJob, Translation, TranslationRequest
 from nllb.translation.segmentation import segment
 from nllb.translation.tokenizer import Tokenizer
@@ -27,6 +28,13 @@ def decoding_limit(source_tokens: int, cap: int) -> int:
     """Room for a translation twice the source's length: no hundreds of hallucinated tokens."""
     wanted = 2 * source_tokens + 10
     return min(cap, max(_SHORTEST_LIMIT, 1 << (wanted - 1).bit_length()))
+
+
+def _languages(request: TranslationRequest, detections: list[Detection] | None) -> list[str | None]:
+    """Each text's source language; None: returned as it came (already in the target language)."""
+    if detections is None:
+        return [request.source_lang] * len(request.texts)
+    return [None if detection.unchanged else detection.language for detection in detections]
 
 
 class SegmentTranslator(Protocol):
@@ -47,12 +55,33 @@ class TranslationService:
         self.tokenizer = Tokenizer(model, settings.max_input_tokens)
 
     def translate(self, request: TranslationRequest) -> Translation:
+        if request.markup is not None:
+            return self._translate_documents(request)
         detections = None if request.source_lang else self.identify(request.texts, request.target_lang)
-        # Each text's source language; None: returned as it came (already in the target language).
-        languages = ([request.source_lang] * len(request.texts) if detections is None
-                     else [None if d.unchanged else d.language for d in detections])
+        texts, segments, cached = self._run(request.texts, _languages(request, detections), request)
+        return Translation(texts, segments, cached, request.characters, detections)
+
+    def _translate_documents(self, request: TranslationRequest) -> Translation:
+        """HTML or XML: each document's flows of text translated together, then put back among its tags."""
+        documents = [MarkupDocument(text, request.markup) for text in request.texts]
+        detections = (None if request.source_lang else
+                      self.identify([" ".join(document.texts) for document in documents], request.target_lang))
+        per_document = _languages(request, detections)
+        texts = [text for document in documents for text in document.texts]
+        languages = [language for document, language in zip(documents, per_document) for _ in document.texts]
+        translated, segments, cached = self._run(texts, languages, request)
+        rendered, start = [], 0
+        for document in documents:
+            rendered.append(document.render(translated[start:start + len(document.texts)]))
+            start += len(document.texts)
+        return Translation(rendered, segments, cached, request.characters, detections)
+
+    def _run(self, texts: Sequence[str], languages: list[str | None],
+             request: TranslationRequest) -> tuple[list[str], int, int]:
+        """Each text translated from its language (None: returned as it came); with the segments sent and
+        how many of them the cache answered."""
         segmented = []
-        for text, language in zip(request.texts, languages):
+        for text, language in zip(texts, languages):
             # Segmenting a long list takes a while: stop when nobody waits for it.
             if time.monotonic() >= request.deadline:
                 raise DeadlineExceeded()
@@ -62,7 +91,7 @@ class TranslationService:
         # A sentence is translated from its text's language; the same sentence twice, once.
         units = [(s, lang) for text, lang in zip(segmented, languages) if text for s in text.sentences]
         if not units:
-            return Translation(list(request.texts), 0, 0, request.characters, detections)
+            return list(texts), 0, 0
         unique = list(dict.fromkeys(units))
         found = self._cached(unique, request)
         misses = [unit for unit in unique if unit not in found]
@@ -71,9 +100,9 @@ class TranslationService:
             found.update(zip(misses, fresh))
             self._store({unit: found[unit] for unit in misses}, request)
         joined = [text.join([found[(s, lang)] for s in text.sentences]) if text else original
-                  for text, lang, original in zip(segmented, languages, request.texts)]
+                  for text, lang, original in zip(segmented, languages, texts)]
         hits = set(unique) - set(misses)
-        return Translation(joined, len(units), sum(1 for u in units if u in hits), request.characters, detections)
+        return joined, len(units), sum(1 for u in units if u in hits)
 
     def identify(self, texts: Sequence[str], target_lang: str) -> list[Detection]:
         """Each text's language, or LanguageNotDetected for the first one below the confidence threshold."""
