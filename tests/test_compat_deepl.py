@@ -101,7 +101,7 @@ def test_a_form_body_with_text_repeated_works_like_the_json_one(compat_server):
     ({"text": ["Hallo"]}, "'target_lang' not specified"),
     ({"text": ["Hallo"], "target_lang": "FR", "formality": "more"}, "'formality' is not supported"),
     ({"text": ["Hallo"], "target_lang": "FR", "glossary_id": "g1"}, "'glossary_id' is not supported"),
-    ({"text": ["<b>Hallo</b>"], "target_lang": "FR", "tag_handling": "html"}, "markup"),
+    ({"text": ["<b>Hallo</b>"], "target_lang": "FR", "tag_handling": "pdf"}, "'tag_handling' not supported"),
 ])
 def test_bad_requests_are_400_with_deepls_message_body(compat_server, body, fragment):
     resp = call(compat_server, json.dumps(body).encode())
@@ -116,6 +116,15 @@ def test_too_many_texts_is_413(compat_server):
 def test_without_a_key_it_is_403(compat_server):
     resp = call(compat_server, b'{"text": ["Hallo"], "target_lang": "FR"}', key=None)
     assert resp.status == 403 and set(resp.json) == {"message"}
+
+
+def test_tag_handling_keeps_weblates_placeholders_and_ignored_tags(translator):
+    result = translator.translate_text('Löschen <x id="1"></x> Dateien aus <x id="2"></x>?', source_lang="DE",
+                                       target_lang="FR", tag_handling="xml")
+    assert result.text.count('<x id="1"/>') == result.text.count('<x id="2"/>') == 1
+    page = translator.translate_text("<p>Die <b>Kinder</b> spielen. <keep>Nicht übersetzen</keep></p>",
+                                     source_lang="DE", target_lang="FR", tag_handling="html", ignore_tags="keep")
+    assert "<keep>Nicht übersetzen</keep>" in page.text and page.text.count("<b>") == 1
 
 
 def test_markup_free_text_with_tag_handling_is_translated_as_text(compat_server):

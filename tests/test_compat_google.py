@@ -77,7 +77,7 @@ def test_a_wrong_key_is_forbidden_in_googles_envelope(compat_server):
     ({"q": ["Hallo"], "target": "xx"}, "Bad language pair"),
     ({"q": ["Hallo"]}, "Required Target"),
     ({"q": [], "target": "fr"}, "Required Text"),
-    ({"q": ["<b>Hallo</b>"], "target": "fr"}, "markup"),  # html is Google's default format
+    ({"q": ["Hallo"], "target": "fr", "format": "pdf"}, "Invalid Value for format"),
 ])
 def test_bad_requests_are_400_in_googles_envelope(compat_server, payload, fragment):
     resp = request(compat_server.port, "POST", "/language/translate/v2", body=json.dumps(payload).encode(),
@@ -91,5 +91,6 @@ def test_plain_text_in_format_html_and_format_text_both_translate(client, compat
     as_html = client.translate(GERMAN, target_language="fr", source_language="de", format_="html")
     as_text = client.translate(GERMAN, target_language="fr", source_language="de", format_="text")
     assert as_html["translatedText"] == as_text["translatedText"]
-    with pytest.raises(google.api_core.exceptions.BadRequest):
-        client.translate("<p>Hallo</p>", target_language="fr", source_language="de")
+    page = client.translate('<p>Die <b>Kinder</b> spielen.</p><p lang="de">Zwei</p>', target_language="fr",
+                            source_language="de")  # html, Google's default
+    assert page["translatedText"].count("<b>") == 1 and page["translatedText"].count('<p lang="de">') == 1

@@ -80,6 +80,12 @@ def test_alternatives_are_answered_with_empty_lists(compat_server):
     assert body["alternatives"] == []
 
 
+def test_format_html_keeps_every_tag(compat_server):
+    body = post(compat_server, "translate", {"q": '<p>Die <a href="/x">Kinder</a> spielen.</p>', "source": "de",
+                                             "target": "en", "format": "html", "api_key": compat_server.token}).json
+    assert body["translatedText"].startswith("<p>") and body["translatedText"].count('<a href="/x">') == 1
+
+
 def test_settings_for_its_web_page(compat_server):
     settings = request(compat_server.port, "GET", "/libretranslate/frontend/settings").json
     assert settings["charLimit"] == 20_000 and settings["keyRequired"] is True
@@ -91,7 +97,6 @@ def test_settings_for_its_web_page(compat_server):
     ({"q": "Hallo", "target": "en"}, 400, "missing source parameter"),
     ({"q": "Hallo", "source": "xx", "target": "en"}, 400, "xx is not supported"),
     ({"q": "Hallo", "source": "de", "target": "en", "format": "pdf"}, 400, "pdf format is not supported"),
-    ({"q": "<p>Hallo</p>", "source": "de", "target": "en", "format": "html"}, 400, "markup"),
     ({"q": ["a"] * 129, "source": "de", "target": "en"}, 400, "exceeds text limit"),
     ({"q": "12345", "source": "auto", "target": "en"}, 400, "could not be identified"),
 ])

@@ -93,6 +93,11 @@ def _translation_schemas(settings: Settings, languages: Languages) -> dict:
                                 "description": "auto, or absent: each text's language is identified on its own "
                                                "(needs LID_MODEL_PATH)."},
                 "target_lang": _ref("Language"),
+                "format": {"type": "string", "enum": ["text", "html", "xml"], "default": "text",
+                           "description": "html or xml: the text of each document is translated, every tag, "
+                                          "attribute and entity kept."},
+                "translate_attributes": {"type": "boolean", "default": False,
+                                         "description": "html: translate alt, title and placeholder too."},
                 "quality": {"type": "string", "enum": list(QUALITIES), "default": settings.default_quality,
                             "description": "; ".join(f"{name}: beam {beam}" for name, beam in QUALITY_BEAMS.items())},
             },

@@ -22,6 +22,7 @@ from nllb.translation import (
     DeadlineExceeded,
     DetectionUnavailable,
     EngineUnavailable,
+    InvalidMarkup,
     LanguageNotDetected,
     Overloaded,
     Translation,
@@ -29,6 +30,7 @@ from nllb.translation import (
     TranslationRequest,
     Untranslatable,
 )
+from nllb.translation.markup import MarkupOptions
 from nllb.translation.service import TranslationService
 
 SYNTHETIC_WARNING = "synthetic model with random weights: translations are gibberish"
@@ -72,6 +74,8 @@ def translation_error(exc: TranslationError, timeout_seconds: float, as_list: bo
         guess = f" (at best {exc.best}, {exc.confidence:.0%} sure)" if exc.best else ""
         return APIError(422, "language_not_detected",
                         f"The language of `{field}` could not be identified{guess}; send source_lang.", field=field)
+    if isinstance(exc, InvalidMarkup):
+        return APIError(400, "invalid_markup", f"A text could not be read as markup: {exc}", field="text")
     if isinstance(exc, DetectionUnavailable):
         return APIError(422, "detection_unavailable", f"No source_lang, and {exc}.", field="source_lang")
     if isinstance(exc, EngineUnavailable):
@@ -117,6 +121,8 @@ class TranslateResource:
             texts=body.texts, source_lang=body.source_lang, target_lang=body.target_lang, quality=body.quality,
             deadline=arrived + self.settings.request_timeout_seconds, request_id=req.context.request_id,
             cancelled=_hang_up_detector(req),
+            markup=MarkupOptions(body.format, translate_attributes=body.translate_attributes)
+            if body.format != "text" else None,
         )
         record = req.context.translation = TranslationRecord(body, request.characters)
         charge(self.gate, req, resp, request.characters)

@@ -29,6 +29,8 @@ class TranslateBody:
     source_lang: str | None
     target_lang: str
     quality: str
+    format: str = "text"  # or html, xml
+    translate_attributes: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,6 +132,8 @@ def parse_translate(body: object, schema: RequestSchema, settings: Settings, lan
         source_lang=None if source_lang == "auto" else source_lang,
         target_lang=body["target_lang"],
         quality=body.get("quality", settings.default_quality),
+        format=body.get("format", "text"),
+        translate_attributes=body.get("translate_attributes", False),
     )
 
 

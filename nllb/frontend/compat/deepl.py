@@ -12,8 +12,10 @@ FLORES-200 through nllb.languages.LanguageTags. Accepted and how they act here:
 - `context`: accepted, neither translated nor billed, and not used.
 - `model_type`: "latency_optimized" translates with quality fast, "quality_optimized" with best,
   anything else with the server's default quality.
-- `tag_handling`: a text without markup is translated as text; one with tags or entities is refused
-  until markup is supported.
+- `tag_handling` "html" or "xml": each text is a document whose text is translated and whose tags,
+  attributes and entities are kept (nllb.translation.markup), with `ignore_tags` left untranslated,
+  `splitting_tags` and `non_splitting_tags` deciding what splits a sentence; `outline_detection` is
+  accepted (tags decide the outline either way). Attribute values are not translated, as with DeepL.
 - glossaries, style rules, translation memories and custom instructions are refused.
 """
 
@@ -27,11 +29,12 @@ import falcon
 from nllb.access.gate import AccessGate
 from nllb.config import Settings
 from nllb.frontend.auth import charge
-from nllb.frontend.compat.params import has_markup, read_params
+from nllb.frontend.compat.params import Params, read_params
 from nllb.frontend.errors import APIError
 from nllb.frontend.translate import translation_error
 from nllb.languages import Languages, LanguageTags
 from nllb.translation import TranslationError, TranslationRequest
+from nllb.translation.markup import MarkupOptions
 from nllb.translation.service import TranslationService
 
 # Regional variants DeepL offers as targets; NLLB has one variety of each language.
@@ -103,9 +106,7 @@ class DeepLTranslateResource(DeepLResource):
         if params.one("formality", "default") in ("less", "more"):
             raise APIError(400, "unsupported_parameter", "'formality' is not supported for given 'target_lang'.",
                            field="formality")
-        if params.one("tag_handling") and any(has_markup(text) for text in texts):
-            raise APIError(400, "markup_unsupported", "Texts with markup cannot be translated by this server yet; "
-                           "send them without tag_handling as plain text, or without tags.", field="tag_handling")
+        markup = self._markup(params)
         target = self._language(params.one("target_lang"), "target_lang")
         source = params.one("source_lang")
         arrived = req.env.get("nllb.arrived") or time.monotonic()
@@ -113,7 +114,23 @@ class DeepLTranslateResource(DeepLResource):
             texts=texts, source_lang=self._language(source, "source_lang") if source else None, target_lang=target,
             quality=_QUALITY_BY_MODEL_TYPE.get(params.one("model_type"), self.settings.default_quality),
             deadline=arrived + self.settings.request_timeout_seconds, request_id=req.context.request_id,
+            markup=markup,
         )
+
+    @staticmethod
+    def _markup(params: Params) -> MarkupOptions | None:
+        kind = params.one("tag_handling")
+        if kind is None or kind == "":
+            return None
+        if kind not in ("html", "xml"):
+            raise APIError(400, "validation_error", "Value for 'tag_handling' not supported.", field="tag_handling")
+
+        def tags(name: str) -> frozenset[str]:
+            return frozenset(tag.strip().lower() for value in params.get(name) if isinstance(value, str)
+                             for tag in value.split(",") if tag.strip())
+
+        return MarkupOptions(kind, ignore_tags=tags("ignore_tags"), splitting_tags=tags("splitting_tags"),
+                             non_splitting_tags=tags("non_splitting_tags"))
 
     def _language(self, code: object, field: str) -> str:
         if not isinstance(code, str) or not code:

@@ -2,8 +2,8 @@
 
 `google-cloud-translate`'s v2 Client works unmodified with `client_options={"api_endpoint": URL}`; the
 key, one of our tokens, comes as `?key=` or `x-goog-api-key`. Parameters from the query string, a JSON
-or a form body. `format` is Google's default, html: a text without tags or entities is translated as
-text, one with markup is refused until markup is supported. `model` and `cid` are accepted and change
+or a form body. `format` is html unless it says text, as with Google: the text of each document is
+translated and every tag kept (nllb.translation.markup). `model` and `cid` are accepted and change
 nothing. Language names in `/languages` are English whatever `target` asks for. Confidences are
 fractions from 0 to 1; `isReliable` says whether one reached DETECTION_THRESHOLD.
 """
@@ -17,12 +17,13 @@ import falcon
 from nllb.access.gate import AccessGate
 from nllb.config import Settings
 from nllb.frontend.auth import charge
-from nllb.frontend.compat.params import Params, has_markup, read_params
+from nllb.frontend.compat.params import Params, read_params
 from nllb.frontend.errors import APIError
 from nllb.frontend.translate import translation_error
 from nllb.languages import Languages, LanguageTags
 from nllb.translation import DetectionUnavailable, TranslationError, TranslationRequest
 from nllb.translation.detection import LanguageDetector
+from nllb.translation.markup import MarkupOptions
 from nllb.translation.service import TranslationService
 
 PREFIX = "/language/translate/v2"
@@ -91,14 +92,12 @@ class TranslateResource(GoogleResource):
         source = params.one("source")
         if (params.one("format") or "html") not in ("html", "text"):
             raise APIError(400, "validation_error", "Invalid Value for format: html or text.", field="format")
-        if (params.one("format") or "html") == "html" and any(has_markup(text) for text in texts):
-            raise APIError(400, "markup_unsupported", "HTML with markup cannot be translated by this server yet; "
-                           "send format=text, or the text without tags.", field="format")
         arrived = req.env.get("nllb.arrived") or time.monotonic()
         return TranslationRequest(
             texts=texts, source_lang=self._language(source, "source") if source else None,
             target_lang=self._language(target, "target"), quality=self.settings.default_quality,
             deadline=arrived + self.settings.request_timeout_seconds, request_id=req.context.request_id,
+            markup=MarkupOptions("html") if (params.one("format") or "html") == "html" else None,
         )
 
     def _language(self, code: object, field: str) -> str:

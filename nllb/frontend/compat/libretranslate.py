@@ -7,8 +7,8 @@ tokens. Confidences are percentages as LibreTranslate sends them (a float from 0
 by design: each text of a list is identified on its own (LibreTranslate reports one language for the
 whole list); a text whose language cannot be identified is refused with 400 naming it, where
 LibreTranslate would return it untranslated as English; `alternatives` are answered with empty lists
-(one translation per text); `format=html` is translated as text when it has no markup, and refused
-when it has, until markup is supported.
+(one translation per text); `format=html` translates the text of each document and keeps every tag
+(nllb.translation.markup).
 """
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ import falcon
 from nllb.access.gate import AccessGate
 from nllb.config import Settings
 from nllb.frontend.auth import charge
-from nllb.frontend.compat.params import Params, has_markup, read_params
+from nllb.frontend.compat.params import Params, read_params
 from nllb.frontend.errors import APIError
 from nllb.frontend.translate import translation_error
 from nllb.languages import Languages, LanguageTags
 from nllb.translation import DetectionUnavailable, TranslationError, TranslationRequest
 from nllb.translation.detection import LanguageDetector
+from nllb.translation.markup import MarkupOptions
 from nllb.translation.service import TranslationService
 
 PREFIX = "/libretranslate"
@@ -107,9 +108,6 @@ class TranslateResource(LibreTranslateResource):
         text_format = params.one("format") or "text"
         if text_format not in ("text", "html"):
             raise APIError(400, "validation_error", f"{text_format} format is not supported", field="format")
-        if text_format == "html" and any(has_markup(text) for text in texts):
-            raise APIError(400, "markup_unsupported", "HTML with markup cannot be translated by this server yet; "
-                           "send format=text, or the text without tags.", field="format")
         try:
             alternatives = max(0, int(params.one("alternatives", 0)))
         except (TypeError, ValueError):
@@ -119,6 +117,7 @@ class TranslateResource(LibreTranslateResource):
         request = TranslationRequest(
             texts=texts, source_lang=source_lang, target_lang=target_lang, quality=self.settings.default_quality,
             deadline=arrived + self.settings.request_timeout_seconds, request_id=req.context.request_id,
+            markup=MarkupOptions("html") if text_format == "html" else None,
         )
         return request, batch, alternatives
 

@@ -4,7 +4,6 @@ for a list (`text=a&text=b`)."""
 from __future__ import annotations
 
 import dataclasses
-import re
 import urllib.parse
 
 import falcon
@@ -12,9 +11,6 @@ import ujson
 
 from nllb.frontend.errors import APIError
 from nllb.frontend.validation import read_body
-
-# A tag or an entity: what makes a text markup rather than plain text.
-_MARKUP = re.compile(r"<[A-Za-z/!?]|&(#\d+|#x[0-9A-Fa-f]+|[A-Za-z]+);")
 
 
 @dataclasses.dataclass
@@ -60,7 +56,3 @@ def read_params(req: falcon.Request, max_bytes: int) -> Params:
     else:
         raise APIError(415, "unsupported_media_type", "Send the body as application/json or a form.")
     return params
-
-
-def has_markup(text: str) -> bool:
-    return bool(_MARKUP.search(text))
