@@ -77,6 +77,13 @@ def main(argv: list[str] | None = None) -> int:
     cache.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     cache.add_argument("--out")
 
+    markup = commands.add_parser("bench-markup", help="documents/s for a 2 KB HTML page against plain text of "
+                                 "the same words, tiny model, uncached")
+    markup.add_argument("--concurrency", type=int, default=8)
+    markup.add_argument("--duration", type=float, default=10.0)
+    markup.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    markup.add_argument("--out")
+
     detect = commands.add_parser("bench-detect", help="language identification: throughput on one core, added "
                                  "latency of a lone \"auto\" request, memory per process with N workers")
     detect.add_argument("--lid-model", help="a fastText LID model (default: a synthetic one of --lid-size)")
@@ -126,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "model":
         return _model(args)
     run = {"serve": _serve, "token": _token, "bench": _bench, "bench-cache": _bench_cache,
-           "bench-detect": _bench_detect, "soak": _soak, "siege": _siege}[args.command]
+           "bench-detect": _bench_detect, "bench-markup": _bench_markup, "soak": _soak, "siege": _siege}[args.command]
     return run(args)
 
 
@@ -266,6 +273,24 @@ def _bench_cache(args: argparse.Namespace) -> int:
             args.duration, args.clients, dict(item.split("=", 1) for item in args.set),
         )
     print(bench_cache.report(result))
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, indent=2))
+    return 0
+
+
+def _bench_markup(args: argparse.Namespace) -> int:
+    import json
+    import tempfile
+
+    from nllb.tools import bench_markup
+    from nllb.tools.synthetic import write_model
+
+    with tempfile.TemporaryDirectory() as tmp:
+        model = write_model("tiny", Path(tmp) / "tiny")
+        env = {"COMPUTE_TYPE": "float32", "INTRA_THREADS": "1", "MAX_DECODING_LENGTH": "48",
+               **dict(item.split("=", 1) for item in args.set)}
+        result = bench_markup.run(model, args.concurrency, args.duration, env)
+    print(bench_markup.report(result))
     if args.out:
         Path(args.out).write_text(json.dumps(result, indent=2))
     return 0
