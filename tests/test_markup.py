@@ -7,7 +7,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 from lxml import html as lxml_html
-from support import send_raw
 
 from nllb.translation import InvalidMarkup
 from nllb.translation.markup import MarkupDocument, MarkupOptions
@@ -150,6 +149,13 @@ def test_protected_parts_are_not_translated():
     assert "LANCEZ" in output and "MAINTENANT." in output and "Run" not in output
 
 
+def test_cdata_in_xml_is_kept_as_it_is():
+    source = "<msg>Hello <data><![CDATA[a < b & c]]></data> world</msg>"
+    markup = MarkupDocument(source, XML)
+    assert markup.texts == ["Hello  world"]
+    assert "<data><![CDATA[a < b & c]]></data>" in markup.render(["BONJOUR  MONDE"])
+
+
 def test_ignored_and_splitting_tags_as_deepl_sends_them():
     source = "<doc><keep>Do not touch</keep> Hello <sep/>World</doc>"
     markup = MarkupDocument(source, MarkupOptions("xml", ignore_tags=frozenset({"keep"}),
@@ -208,6 +214,8 @@ def test_through_the_server_html_and_xml_are_translated_keeping_every_tag(server
 
 
 def test_a_document_over_the_body_limit_is_413(server):
+    from support import send_raw
+
     huge = json.dumps({"text": "<p>" + "word " * 2_200_000 + "</p>", "source_lang": "eng_Latn",
                        "target_lang": "fra_Latn", "format": "html"}).encode()
     head = (f"POST /translate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"

@@ -9,7 +9,7 @@ block — a paragraph, a cell, a list item —, through its inline elements (`<b
 with every cut moved to the nearest word boundary. The elements themselves are never touched: the
 output has the same elements, attributes and order as the input, each tag exactly once; only text
 changes. Protected content — `<script>`, `<style>`, `<code>`, `<pre>`, `translate="no"`,
-`class="notranslate"`, ignored tags, comments and processing instructions — is not translated and
+`class="notranslate"`, ignored tags, comments, processing instructions and CDATA — is not translated and
 stays where it was in its flow.
 """
 
@@ -65,6 +65,11 @@ class MarkupDocument:
     def __init__(self, source: str, options: MarkupOptions):
         self.options = options
         self.root, self._document = _parse(source, options.kind)
+        # CDATA is text to lxml; an element whose text came as CDATA is kept as it is.
+        self._cdata = frozenset(
+            element for element in self.root.iter() if isinstance(element.tag, str)
+            and etree.tostring(element, encoding="unicode", with_tail=False).partition(">")[2].startswith("<![CDATA[")
+        ) if options.kind == "xml" and "<![CDATA[" in source else frozenset()
         self._flows = [flow for flow in self._walk() if any(slot.value.strip() for slot in flow)]
         self._attributes = self._attribute_slots() if options.translate_attributes else []
 
@@ -90,8 +95,8 @@ class MarkupDocument:
         return tag not in INLINE_HTML
 
     def _is_protected(self, element: etree._Element) -> bool:
-        if not isinstance(element.tag, str):
-            return True  # a comment, a processing instruction, an entity
+        if not isinstance(element.tag, str) or element in self._cdata:
+            return True  # a comment, a processing instruction, an entity, CDATA
         tag = _name(element)
         if tag in self.options.ignore_tags or (self.options.kind == "html" and tag in PROTECTED):
             return True
@@ -166,7 +171,7 @@ def _parse(source: str, kind: str) -> tuple[etree._Element, bool]:
     try:
         if kind == "xml":
             parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                                     remove_blank_text=False)
+                                     remove_blank_text=False, strip_cdata=False)
             return etree.fromstring(f"<{_WRAPPER}>{source}</{_WRAPPER}>", parser), False
         head = source.lstrip()[:15].lower()
         if head.startswith("<!doctype") or head.startswith("<html"):
