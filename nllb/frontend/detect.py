@@ -34,9 +34,7 @@ class DetectResource:
             raise
         charge(self.gate, req, resp, sum(len(text) for text in body.texts))
         if self.detector is None:
-            raise translation_error(DetectionUnavailable(
-                "identifying a text's language needs a language identification model: "
-                "`nllb model download-lid`, then LID_MODEL_PATH"), self.settings.request_timeout_seconds)
+            raise translation_error(DetectionUnavailable(), self.settings.request_timeout_seconds)
         ranked = [
             [{"code": c.code, "name": self.names[c.code], "confidence": c.confidence} for c in candidates]
             for candidates in self.detector.detect(body.texts, top=body.top)

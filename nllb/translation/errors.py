@@ -50,6 +50,10 @@ class ClientGone(TranslationError):
 class DetectionUnavailable(TranslationError):
     """A text's language was to be identified, and no identification model is installed."""
 
+    def __init__(self):
+        super().__init__("identifying a text's language needs a language identification model: "
+                         "`nllb model download-lid`, then LID_MODEL_PATH")
+
 
 class LanguageNotDetected(TranslationError):
     """No language the model knows was identified with enough confidence for text `index`."""

@@ -107,9 +107,7 @@ class TranslationService:
     def identify(self, texts: Sequence[str], target_lang: str) -> list[Detection]:
         """Each text's language, or LanguageNotDetected for the first one below the confidence threshold."""
         if self.detector is None:
-            raise DetectionUnavailable(
-                "identifying a text's language needs a language identification model: "
-                "`nllb model download-lid`, then LID_MODEL_PATH")
+            raise DetectionUnavailable()
         detections = []
         for index, (text, candidates) in enumerate(zip(texts, self.detector.detect(list(texts), top=1))):
             if not text.strip():

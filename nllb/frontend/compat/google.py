@@ -122,9 +122,7 @@ class DetectResource(GoogleResource):
             raise
         charge(self.gate, req, resp, sum(len(text) for text in texts))
         if self.detector is None:
-            raise translation_error(DetectionUnavailable(
-                "identifying a text's language needs a language identification model"),
-                self.settings.request_timeout_seconds)
+            raise translation_error(DetectionUnavailable(), self.settings.request_timeout_seconds)
         threshold = self.settings.detection_threshold
         detections = []
         for candidates in self.detector.detect(texts, top=1):

@@ -143,9 +143,7 @@ class DetectResource(LibreTranslateResource):
             raise
         charge(self.gate, req, resp, sum(len(text) for text in texts))
         if self.detector is None:
-            raise translation_error(DetectionUnavailable(
-                "identifying a text's language needs a language identification model"),
-                self.settings.request_timeout_seconds)
+            raise translation_error(DetectionUnavailable(), self.settings.request_timeout_seconds)
         # As LibreTranslate does for a list: one ranking, each language's confidence averaged over the
         # texts it was found in, ordered by that confidence weighted by those texts' length.
         found: dict[str, list[tuple[float, int]]] = {}
