@@ -221,3 +221,14 @@ def test_a_document_over_the_body_limit_is_413(server):
     head = (f"POST /translate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             f"Authorization: Bearer {server.token}\r\nContent-Length: {len(huge)}\r\n\r\n").encode()
     assert send_raw(server.port, head, huge).status == 413
+
+
+def test_a_document_without_source_lang_is_identified_as_a_whole(make_app_with, lid_model):
+    app = make_app_with(LID_MODEL_PATH=str(lid_model))
+    token = app.create_token()
+    page = "<p>Die Kinder spielen im <b>Garten</b> hinter dem Haus.</p><p>Wo ist der Bahnhof?</p>"
+    resp = app.translate(token, page, source=None, target="fra_Latn", format="html")
+    assert resp.status_code == 200
+    assert resp.json["detected_source_lang"] == "deu_Latn" and resp.json["translation"] == page  # the echo engine
+    [job] = app.engine.jobs
+    assert {app.model.vocabulary[int(source[0])] for source in job.sources} == {"deu_Latn"}
