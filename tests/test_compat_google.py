@@ -94,3 +94,20 @@ def test_plain_text_in_format_html_and_format_text_both_translate(client, compat
     page = client.translate('<p>Die <b>Kinder</b> spielen.</p><p lang="de">Zwei</p>', target_language="fr",
                             source_language="de")  # html, Google's default
     assert page["translatedText"].count("<b>") == 1 and page["translatedText"].count('<p lang="de">') == 1
+
+
+def test_the_key_in_the_query_string_wins_over_the_header(compat_server):
+    body = json.dumps({"q": ["Hallo"], "target": "en", "source": "de"}).encode()
+    wrong_query = request(compat_server.port, "POST", f"/language/translate/v2?key=nllb_{'x' * 43}", body=body,
+                          headers={"Content-Type": "application/json", "x-goog-api-key": compat_server.token})
+    assert wrong_query.status == 403 and wrong_query.json["error"]["status"] == "PERMISSION_DENIED"
+
+
+def test_a_form_body_works_and_a_mislabelled_one_is_400(compat_server):
+    form = request(compat_server.port, "POST", f"/language/translate/v2?key={compat_server.token}",
+                   body=b"q=Hallo&q=Welt&target=en&source=de",
+                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert form.status == 200 and len(form.json["data"]["translations"]) == 2
+    mislabelled = request(compat_server.port, "POST", f"/language/translate/v2?key={compat_server.token}",
+                          body=b"q=Hallo&target=en", headers={"Content-Type": "application/json"})
+    assert mislabelled.status == 400 and mislabelled.json["error"]["code"] == 400

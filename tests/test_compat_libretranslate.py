@@ -119,3 +119,18 @@ def test_the_client_raises_on_an_error(compat_server):
     with pytest.raises(urllib.error.HTTPError) as raised:
         lt.translate("Hallo", "de", "en")
     assert raised.value.code == 403
+
+
+def test_a_json_content_type_with_a_form_body_is_400_and_reaches_nothing(compat_server):
+    resp = request(compat_server.port, "POST", "/libretranslate/translate",
+                   body=f"q=Hallo&source=de&target=en&api_key={compat_server.token}".encode(),
+                   headers={"Content-Type": "application/json"})
+    assert resp.status == 400 and "error" in resp.json
+
+
+def test_the_api_key_in_the_body_wins_over_an_authorization_header(compat_server):
+    resp = request(compat_server.port, "POST", "/libretranslate/translate",
+                   body=json.dumps({"q": "Hallo", "source": "de", "target": "en",
+                                    "api_key": "nllb_" + "x" * 43}).encode(),
+                   headers={"Content-Type": "application/json", "Authorization": f"Bearer {compat_server.token}"})
+    assert resp.status == 403  # LibreTranslate reads api_key; a wrong one is wrong whatever else is sent
