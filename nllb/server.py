@@ -40,9 +40,10 @@ class Runtime:
         self.metrics_dir = metrics_dir
         self.limits = LocalLimiter.create("nllb-ratelimit")
         self.exchange = Exchange.create(settings.slot_count, settings.threads, SlotLayout())
+        # In the state record, so workers, probes and the supervisor judge a wedged engine alike.
+        self.exchange.state.set_stall_limits(settings.engine_stall_seconds, settings.batch_stall_seconds)
         self.supervisor = EngineSupervisor(
             self.exchange, model.path, settings.graceful_timeout_seconds + 5,
-            (settings.engine_stall_seconds, settings.batch_stall_seconds),
             on_exit=lambda pid: metrics_files.archive_dead(metrics_dir, pid),
         )
         self.free_slots = list(range(settings.slot_count))
@@ -149,8 +150,7 @@ def worker_app():
         )
     settings = _runtime.settings
     breaker = CircuitBreaker(_runtime.exchange.breaker_memory, settings)
-    client = EngineClient(_runtime.exchange, _runtime.worker_slot, breaker, settings.max_queue_size,
-                          (settings.engine_stall_seconds, settings.batch_stall_seconds))
+    client = EngineClient(_runtime.exchange, _runtime.worker_slot, breaker, settings.max_queue_size)
     redis_client = connect(settings.redis_url) if settings.redis_url else None
     cache = None
     if redis_client is not None and settings.cache_enabled:

@@ -79,6 +79,7 @@ def make_app(model: ModelDirectory, data_dir: Path, **env: str) -> App:
     """A fresh app with its own token database and shared records; `env` as the service's environment."""
     settings = Settings.from_env({"ADMIN_TOKEN": ADMIN_TOKEN, "DATA_DIR": str(data_dir), **env})
     state = EngineState(SharedMemory.create("test-state", EngineState.size))
+    state.set_stall_limits(settings.engine_stall_seconds, settings.batch_stall_seconds)
     state.begin_epoch()
     state.set_ready("cpu", "float32")
     breaker = CircuitBreaker(SharedMemory.create("test-breaker", BREAKER_BYTES), settings)

@@ -35,7 +35,8 @@ class Pair:
         self.epoch = self.exchange.state.begin_epoch()
         self.exchange.state.set_ready("cpu", "float32")
         self.breaker = CircuitBreaker(self.exchange.breaker_memory, Settings())
-        self.client = EngineClient(self.exchange, 0, self.breaker, max_queue=100, stall_seconds=(10, 120))
+        self.exchange.state.set_stall_limits(10, 120)
+        self.client = EngineClient(self.exchange, 0, self.breaker, max_queue=100)
         self.inbox = Inbox(self.exchange, self.epoch, VOCABULARY)
 
     def send(self, job: SegmentJob) -> "Call":
@@ -176,3 +177,12 @@ def test_a_worker_waiting_on_an_engine_that_dies_is_told_within_a_second():
     pair.exchange.state.set_down("engine killed by signal 9")
     assert isinstance(call.outcome(), EngineUnavailable)
     assert time.monotonic() - started < 1
+
+
+def test_a_worker_waiting_on_a_silent_engine_is_told_by_the_limit_the_master_set():
+    pair = Pair()
+    pair.exchange.state.set_stall_limits(0.3, 120)
+    call = pair.send(job([1, 2], deadline_in=30))
+    pair.receive()  # taken in, and then the engine's loop falls silent: no more heartbeats
+    assert isinstance(call.outcome(timeout=3), EngineUnavailable)
+    assert "has not answered" in str(call.error)

@@ -36,9 +36,8 @@ STABLE_SECONDS = 60.0
 
 class EngineSupervisor:
     def __init__(self, exchange: Exchange, model_path: Path, clean_exit_delay: float,
-                 stall_seconds: tuple[float, float], on_exit: Callable[[int], None] = lambda pid: None):
+                 on_exit: Callable[[int], None] = lambda pid: None):
         self.exchange = exchange
-        self.stall_seconds = stall_seconds  # (engine loop, one batch): see EngineState.stall
         self.on_exit = on_exit
         self.model_path = model_path
         self.clean_exit_delay = clean_exit_delay
@@ -123,7 +122,7 @@ class EngineSupervisor:
             while not self._stopping.is_set():
                 if select.select([pidfd], [], [], 0.5)[0]:
                     return _reap(pidfd), stall
-                if stall is None and (stall := self.exchange.state.stall(*self.stall_seconds)):
+                if stall is None and (stall := self.exchange.state.stall()):
                     log.error("engine (pid %d) is wedged: %s; killing it", pid, stall)
                     signal.pidfd_send_signal(pidfd, signal.SIGKILL)
             return None, stall

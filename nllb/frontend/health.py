@@ -30,7 +30,7 @@ class Health:
         return {
             "model_loaded": None if state.status == EngineStatus.READY else down,
             "engine_alive": None if state.status != EngineStatus.DOWN else down,
-            "engine_responsive": state.stall(self.settings.engine_stall_seconds, self.settings.batch_stall_seconds),
+            "engine_responsive": state.stall(),
             "circuit_closed": "the circuit breaker is open" if self.breaker.rejects_now() else None,
             "queue_not_saturated": "the queue is full" if state.queue_depth >= self.settings.max_queue_size else None,
             "token_store": self.store.problem(),

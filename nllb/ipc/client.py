@@ -36,12 +36,10 @@ _WAKE_SECONDS = 0.1
 class EngineClient:
     """A worker's way to the engine: one slot per thread, borrowed for the length of a request."""
 
-    def __init__(self, exchange: Exchange, worker_slot: int, breaker: CircuitBreaker, max_queue: int,
-                 stall_seconds: tuple[float, float]):
+    def __init__(self, exchange: Exchange, worker_slot: int, breaker: CircuitBreaker, max_queue: int):
         self.exchange = exchange
         self.breaker = breaker
         self.max_queue = max_queue
-        self.stall_seconds = stall_seconds  # (engine loop, one batch): see EngineState.stall
         self.state = exchange.state
         self.layout = exchange.layout
         fds = exchange.worker_slots[worker_slot]
@@ -88,7 +86,7 @@ class EngineClient:
         epoch = self.state.epoch
         if not self.state.is_serving(epoch):
             raise EngineUnavailable(self.state.reason or "the engine is starting")
-        if stall := self.state.stall(*self.stall_seconds):
+        if stall := self.state.stall():
             raise EngineUnavailable(stall)
         if self.breaker.rejects_now():
             raise CircuitOpen(self.breaker.seconds_to_half_open())
@@ -109,7 +107,7 @@ class EngineClient:
         )
         os.write(self._channel, descriptor.pack())
         try:
-            waitable.wait(generation, epoch, self.state, self.stall_seconds, job.deadline, job.cancelled)
+            waitable.wait(generation, epoch, self.state, job.deadline, job.cancelled)
         except (DeadlineExceeded, ClientGone, EngineUnavailable):
             # Moving the generation on tells the engine to drop this request
             # before it reaches the device.
@@ -142,7 +140,7 @@ class _WaitableSlot:
         self.poll = select.poll()
         self.poll.register(event, select.POLLIN)
 
-    def wait(self, generation: int, epoch: int, state, stall_seconds: tuple[float, float], deadline: float,
+    def wait(self, generation: int, epoch: int, state, deadline: float,
              cancelled: Callable[[], bool]) -> None:
         while True:
             remaining = deadline - time.monotonic()
@@ -159,7 +157,7 @@ class _WaitableSlot:
                 return
             if not state.is_serving(epoch):
                 raise EngineUnavailable(state.reason or "the engine stopped")
-            if stall := state.stall(*stall_seconds):
+            if stall := state.stall():
                 raise EngineUnavailable(stall)
             if cancelled():
                 raise ClientGone()

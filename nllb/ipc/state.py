@@ -23,6 +23,8 @@ class _Fields(ctypes.Structure):
         ("queue_depth", ctypes.c_int64),
         ("heartbeat", ctypes.c_double),  # time.monotonic() of the engine loop's last round
         ("batch_started", ctypes.c_double),  # when the oldest running batch started; 0 when none runs
+        ("loop_stall_limit", ctypes.c_double),  # ENGINE_STALL_SECONDS; 0: not watched
+        ("batch_stall_limit", ctypes.c_double),  # BATCH_STALL_SECONDS; 0: not watched
         ("device", ctypes.c_char * 64),
         ("compute_type", ctypes.c_char * 32),
         ("reason", ctypes.c_char * 512),
@@ -74,15 +76,20 @@ class EngineState:
         self._fields.batch_started = batch_started
         self._fields.heartbeat = time.monotonic()
 
-    def stall(self, loop_seconds: float, batch_seconds: float) -> str | None:
+    def set_stall_limits(self, loop_seconds: float, batch_seconds: float) -> None:
+        """How long the engine's loop may be silent, and one batch run, before it counts as wedged (the master's)."""
+        self._fields.loop_stall_limit = loop_seconds
+        self._fields.batch_stall_limit = batch_seconds
+
+    def stall(self) -> str | None:
         """Why the serving engine looks wedged — its loop silent, or one batch running too long — or None."""
         fields = self._fields
         if fields.status != EngineStatus.READY:
             return None
         now = time.monotonic()
-        if now - fields.heartbeat > loop_seconds:
+        if fields.loop_stall_limit and now - fields.heartbeat > fields.loop_stall_limit:
             return f"the engine has not answered for {now - fields.heartbeat:.0f} s"
-        if fields.batch_started and now - fields.batch_started > batch_seconds:
+        if fields.batch_stall_limit and fields.batch_started and now - fields.batch_started > fields.batch_stall_limit:
             return f"a batch has run on the device for {now - fields.batch_started:.0f} s"
         return None
 
