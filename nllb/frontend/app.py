@@ -73,20 +73,19 @@ def create_app(
     spec = openapi.build(settings, model.languages)
     app.add_route("/translate", TranslateResource(settings, service, state, gate,
                                                   RequestSchema(spec, "TranslateRequest")))
-    app.add_route("/detect", DetectResource(settings, service.detector, model.languages, gate,
-                                            RequestSchema(spec, "DetectRequest")))
+    app.add_route("/detect", DetectResource(settings, service, gate, RequestSchema(spec, "DetectRequest")))
     app.add_route("/usage", UsageResource(gate))
     tags = LanguageTags(model.languages)
     app.add_route("/v2/translate", DeepLTranslateResource(settings, service, tags, gate))
     app.add_route("/v2/languages", DeepLLanguagesResource(settings, model.languages, tags))
     app.add_route("/v2/usage", DeepLUsageResource(gate))
     app.add_route("/libretranslate/translate", libretranslate.TranslateResource(settings, service, tags, gate))
-    app.add_route("/libretranslate/detect", libretranslate.DetectResource(settings, service.detector, tags, gate))
+    app.add_route("/libretranslate/detect", libretranslate.DetectResource(settings, service, tags, gate))
     app.add_route("/libretranslate/languages", libretranslate.LanguagesResource(model.languages, tags))
     app.add_route("/libretranslate/frontend/settings",
                   libretranslate.SettingsResource(settings, model.languages, tags))
     app.add_route("/language/translate/v2", google.TranslateResource(settings, service, tags, gate))
-    app.add_route("/language/translate/v2/detect", google.DetectResource(settings, service.detector, tags, gate))
+    app.add_route("/language/translate/v2/detect", google.DetectResource(settings, service, tags, gate))
     app.add_route("/language/translate/v2/languages", google.LanguagesResource(settings, model.languages, tags))
     app.add_route("/admin/tokens", TokensResource(gate.store, RequestSchema(spec, "TokenCreate")))
     app.add_route("/admin/tokens/{token_id}", TokenResource(gate.store, RequestSchema(spec, "TokenLimits")))

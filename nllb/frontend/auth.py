@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ipaddress
 import math
+from collections.abc import Callable
+from typing import TypeVar
 
 import falcon
 
@@ -16,6 +18,8 @@ from nllb.access.gate import ANONYMOUS, AccessDenied, AccessGate, retry_after_he
 from nllb.access.ratelimit import Decision
 from nllb.config import Settings
 from nllb.frontend.errors import APIError
+
+T = TypeVar("T")
 
 
 class Authentication:
@@ -82,6 +86,19 @@ def rate_limit_headers(decision: Decision) -> dict[str, str]:
     if not decision.allowed:
         headers["Retry-After"] = retry_after_header(decision.retry_after)
     return headers
+
+
+def admit(gate: AccessGate, req: falcon.Request, resp: falcon.Response, parse: Callable[[], T],
+          characters: Callable[[T], int]) -> T:
+    """What `parse` makes of the request, charged to the caller's budgets; a request it refuses still costs
+    one request of the budget, and its characters nothing."""
+    try:
+        parsed = parse()
+    except APIError:
+        charge(gate, req, resp, 0)
+        raise
+    charge(gate, req, resp, characters(parsed))
+    return parsed
 
 
 def charge(gate: AccessGate, req: falcon.Request, resp: falcon.Response, characters: int) -> None:

@@ -12,7 +12,7 @@ import falcon
 from nllb import metrics
 from nllb.access.gate import AccessGate
 from nllb.config import Settings
-from nllb.frontend.auth import charge
+from nllb.frontend.auth import admit
 from nllb.frontend.errors import APIError
 from nllb.frontend.validation import RequestSchema, TranslateBody, parse_translate, read_json
 from nllb.ipc import EngineState
@@ -94,6 +94,22 @@ def translation_error(exc: TranslationError, timeout_seconds: float, as_list: bo
     return APIError(503, "device_error", "The device failed to translate this request.", headers=retry)
 
 
+def deadline(req: falcon.Request, settings: Settings) -> float:
+    """From when the request arrived, not from when a thread got to it (nllb.frontend.worker)."""
+    return (req.env.get("nllb.arrived") or time.monotonic()) + settings.request_timeout_seconds
+
+
+def translate(service: TranslationService, gate: AccessGate, req: falcon.Request, request: TranslationRequest,
+              as_list: bool = False) -> Translation:
+    """The translation, its characters counted as the caller's usage; a TranslationError as an HTTP error."""
+    try:
+        result = service.translate(request)
+    except TranslationError as exc:
+        raise translation_error(exc, service.settings.request_timeout_seconds, as_list) from None
+    gate.record_usage(req.context.principal, result.billed_characters)
+    return result
+
+
 class TranslateResource:
     auth = "token"
 
@@ -108,32 +124,11 @@ class TranslateResource:
         self.warning = SYNTHETIC_WARNING if service.model.synthetic else None
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        try:
-            body = parse_translate(read_json(req, self.settings.max_body_bytes), self.schema, self.settings,
-                                   self.languages)
-        except APIError:
-            # A refused request still costs its caller one request of its budget.
-            charge(self.gate, req, resp, 0)
-            raise
-        # From when the request arrived, not from when a thread got to it (nllb.frontend.worker).
-        arrived = req.env.get("nllb.arrived") or time.monotonic()
-        request = TranslationRequest(
-            texts=body.texts, source_lang=body.source_lang, target_lang=body.target_lang, quality=body.quality,
-            deadline=arrived + self.settings.request_timeout_seconds, request_id=req.context.request_id,
-            cancelled=_hang_up_detector(req),
-            markup=MarkupOptions(body.format, translate_attributes=body.translate_attributes)
-            if body.format != "text" else None,
-        )
-        record = req.context.translation = TranslationRecord(body, request.characters)
-        charge(self.gate, req, resp, request.characters)
-        try:
-            result = self.service.translate(request)
-        except TranslationError as exc:
-            raise translation_error(exc, self.settings.request_timeout_seconds, body.as_list) from None
-        record.result = result
-        self.gate.record_usage(req.context.principal, result.billed_characters)
+        body, request = admit(self.gate, req, resp, lambda: self._request(req), lambda parsed: parsed[1].characters)
+        result = req.context.translation.result = translate(self.service, self.gate, req, request, body.as_list)
         metrics.segments_total.inc(result.segments)
         metrics.characters_total.inc(result.billed_characters)
+
         def each(values: list):
             return values if body.as_list else values[0]
 
@@ -155,6 +150,20 @@ class TranslateResource:
         if self.warning:
             media["warning"] = self.warning
         resp.media = media
+
+    def _request(self, req: falcon.Request) -> tuple[TranslateBody, TranslationRequest]:
+        body = parse_translate(read_json(req, self.settings.max_body_bytes), self.schema, self.settings,
+                               self.languages)
+        request = TranslationRequest(
+            texts=body.texts, source_lang=body.source_lang, target_lang=body.target_lang, quality=body.quality,
+            deadline=deadline(req, self.settings), request_id=req.context.request_id,
+            cancelled=_hang_up_detector(req),
+            markup=MarkupOptions(body.format, translate_attributes=body.translate_attributes)
+            if body.format != "text" else None,
+        )
+        # Before the budgets are charged, so that a 429 is logged with what was asked.
+        req.context.translation = TranslationRecord(body, request.characters)
+        return body, request
 
 
 def _hang_up_detector(req: falcon.Request):

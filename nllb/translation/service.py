@@ -12,7 +12,7 @@ from nllb import metrics
 from nllb.config import Settings
 from nllb.modeldir import ModelDirectory
 from nllb.translation.cache import TranslationCache
-from nllb.translation.detection import LanguageDetector
+from nllb.translation.detection import Candidate, LanguageDetector
 from nllb.translation.errors import ClientGone, DeadlineExceeded, DetectionUnavailable, LanguageNotDetected
 from nllb.translation.markup import MarkupDocument
 from nllb.translation.request import Detection, SegmentJob, Translation, TranslationRequest
@@ -104,12 +104,16 @@ class TranslationService:
         hits = set(unique) - set(misses)
         return joined, len(units), sum(1 for u in units if u in hits)
 
-    def identify(self, texts: Sequence[str], target_lang: str) -> list[Detection]:
-        """Each text's language, or LanguageNotDetected for the first one below the confidence threshold."""
+    def candidates(self, texts: Sequence[str], top: int) -> list[list[Candidate]]:
+        """The `top` likeliest languages of each text; DetectionUnavailable without an identification model."""
         if self.detector is None:
             raise DetectionUnavailable()
+        return self.detector.detect(list(texts), top=top)
+
+    def identify(self, texts: Sequence[str], target_lang: str) -> list[Detection]:
+        """Each text's language, or LanguageNotDetected for the first one below the confidence threshold."""
         detections = []
-        for index, (text, candidates) in enumerate(zip(texts, self.detector.detect(list(texts), top=1))):
+        for index, (text, candidates) in enumerate(zip(texts, self.candidates(texts, top=1))):
             if not text.strip():
                 detections.append(Detection(None, 0.0, unchanged=True))
                 continue

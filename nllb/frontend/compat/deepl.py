@@ -22,18 +22,17 @@ FLORES-200 through nllb.languages.LanguageTags. Accepted and how they act here:
 from __future__ import annotations
 
 import math
-import time
 
 import falcon
 
 from nllb.access.gate import AccessGate
 from nllb.config import Settings
-from nllb.frontend.auth import charge
+from nllb.frontend.auth import admit
 from nllb.frontend.compat.params import Params, read_params
 from nllb.frontend.errors import APIError
-from nllb.frontend.translate import translation_error
+from nllb.frontend.translate import deadline, translate
 from nllb.languages import Languages, LanguageTags
-from nllb.translation import TranslationError, TranslationRequest
+from nllb.translation import TranslationRequest
 from nllb.translation.markup import MarkupOptions
 from nllb.translation.service import TranslationService
 
@@ -67,17 +66,8 @@ class DeepLTranslateResource(DeepLResource):
         self.gate = gate
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        try:
-            request = self._request(req)
-        except APIError:
-            charge(self.gate, req, resp, 0)  # a refused request still costs one request of its budget
-            raise
-        charge(self.gate, req, resp, request.characters)
-        try:
-            result = self.service.translate(request)
-        except TranslationError as exc:
-            raise translation_error(exc, self.settings.request_timeout_seconds) from None
-        self.gate.record_usage(req.context.principal, result.billed_characters)
+        request = admit(self.gate, req, resp, lambda: self._request(req), lambda parsed: parsed.characters)
+        result = translate(self.service, self.gate, req, request)
         detected = ([self.tags.tag(d.language) or d.language for d in result.detections]
                     if result.detections else [self.tags.tag(request.source_lang)] * len(request.texts))
         resp.media = {"translations": [
@@ -109,11 +99,10 @@ class DeepLTranslateResource(DeepLResource):
         markup = self._markup(params)
         target = self._language(params.one("target_lang"), "target_lang")
         source = params.one("source_lang")
-        arrived = req.env.get("nllb.arrived") or time.monotonic()
         return TranslationRequest(
             texts=texts, source_lang=self._language(source, "source_lang") if source else None, target_lang=target,
             quality=_QUALITY_BY_MODEL_TYPE.get(params.one("model_type"), self.settings.default_quality),
-            deadline=arrived + self.settings.request_timeout_seconds, request_id=req.context.request_id,
+            deadline=deadline(req, self.settings), request_id=req.context.request_id,
             markup=markup,
         )
 

@@ -10,19 +10,16 @@ fractions from 0 to 1; `isReliable` says whether one reached DETECTION_THRESHOLD
 
 from __future__ import annotations
 
-import time
-
 import falcon
 
 from nllb.access.gate import AccessGate
 from nllb.config import Settings
-from nllb.frontend.auth import charge
+from nllb.frontend.auth import admit
 from nllb.frontend.compat.params import Params, read_params
 from nllb.frontend.errors import APIError
-from nllb.frontend.translate import translation_error
+from nllb.frontend.translate import deadline, translate, translation_error
 from nllb.languages import Languages, LanguageTags
-from nllb.translation import DetectionUnavailable, TranslationError, TranslationRequest
-from nllb.translation.detection import LanguageDetector
+from nllb.translation import TranslationError, TranslationRequest
 from nllb.translation.markup import MarkupOptions
 from nllb.translation.service import TranslationService
 
@@ -65,17 +62,9 @@ class TranslateResource(GoogleResource):
         self.gate = gate
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        try:
-            request = self._request(req, req.context.params)
-        except APIError:
-            charge(self.gate, req, resp, 0)  # a refused request still costs one request of its budget
-            raise
-        charge(self.gate, req, resp, request.characters)
-        try:
-            result = self.service.translate(request)
-        except TranslationError as exc:
-            raise translation_error(exc, self.settings.request_timeout_seconds, as_list=True) from None
-        self.gate.record_usage(req.context.principal, result.billed_characters)
+        request = admit(self.gate, req, resp, lambda: self._request(req, req.context.params),
+                        lambda parsed: parsed.characters)
+        result = translate(self.service, self.gate, req, request, as_list=True)
         translations = [{"translatedText": text} for text in result.texts]
         if result.detections is not None:
             for translation, detection in zip(translations, result.detections):
@@ -92,11 +81,10 @@ class TranslateResource(GoogleResource):
         source = params.one("source")
         if (params.one("format") or "html") not in ("html", "text"):
             raise APIError(400, "validation_error", "Invalid Value for format: html or text.", field="format")
-        arrived = req.env.get("nllb.arrived") or time.monotonic()
         return TranslationRequest(
             texts=texts, source_lang=self._language(source, "source") if source else None,
             target_lang=self._language(target, "target"), quality=self.settings.default_quality,
-            deadline=arrived + self.settings.request_timeout_seconds, request_id=req.context.request_id,
+            deadline=deadline(req, self.settings), request_id=req.context.request_id,
             markup=MarkupOptions("html") if (params.one("format") or "html") == "html" else None,
         )
 
@@ -108,24 +96,22 @@ class TranslateResource(GoogleResource):
 
 
 class DetectResource(GoogleResource):
-    def __init__(self, settings: Settings, detector: LanguageDetector | None, tags: LanguageTags, gate: AccessGate):
+    def __init__(self, settings: Settings, service: TranslationService, tags: LanguageTags, gate: AccessGate):
         super().__init__(settings)
-        self.detector = detector
+        self.service = service
         self.tags = tags
         self.gate = gate
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        texts = admit(self.gate, req, resp, lambda: self._texts(req.context.params),
+                      lambda parsed: sum(len(text) for text in parsed))
         try:
-            texts = self._texts(req.context.params)
-        except APIError:
-            charge(self.gate, req, resp, 0)
-            raise
-        charge(self.gate, req, resp, sum(len(text) for text in texts))
-        if self.detector is None:
-            raise translation_error(DetectionUnavailable(), self.settings.request_timeout_seconds)
+            found = self.service.candidates(texts, top=1)
+        except TranslationError as exc:
+            raise translation_error(exc, self.settings.request_timeout_seconds) from None
         threshold = self.settings.detection_threshold
         detections = []
-        for candidates in self.detector.detect(texts, top=1):
+        for candidates in found:
             best = candidates[0] if candidates else None
             detections.append([{
                 "language": self.tags.tag(best.code) if best else "und",

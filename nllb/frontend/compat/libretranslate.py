@@ -13,19 +13,16 @@ LibreTranslate would return it untranslated as English; `alternatives` are answe
 
 from __future__ import annotations
 
-import time
-
 import falcon
 
 from nllb.access.gate import AccessGate
 from nllb.config import Settings
-from nllb.frontend.auth import charge
+from nllb.frontend.auth import admit
 from nllb.frontend.compat.params import Params, read_params
 from nllb.frontend.errors import APIError
-from nllb.frontend.translate import translation_error
+from nllb.frontend.translate import deadline, translate, translation_error
 from nllb.languages import Languages, LanguageTags
-from nllb.translation import DetectionUnavailable, TranslationError, TranslationRequest
-from nllb.translation.detection import LanguageDetector
+from nllb.translation import TranslationError, TranslationRequest
 from nllb.translation.markup import MarkupOptions
 from nllb.translation.service import TranslationService
 
@@ -76,18 +73,9 @@ class TranslateResource(LibreTranslateResource):
         self.gate = gate
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        params = req.context.params
-        try:
-            request, batch, alternatives = self._request(req, params)
-        except APIError:
-            charge(self.gate, req, resp, 0)  # a refused request still costs one request of its budget
-            raise
-        charge(self.gate, req, resp, request.characters)
-        try:
-            result = self.service.translate(request)
-        except TranslationError as exc:
-            raise translation_error(exc, self.settings.request_timeout_seconds, batch) from None
-        self.gate.record_usage(req.context.principal, result.billed_characters)
+        request, batch, alternatives = admit(self.gate, req, resp, lambda: self._request(req, req.context.params),
+                                             lambda parsed: parsed[0].characters)
+        result = translate(self.service, self.gate, req, request, batch)
         media: dict = {"translatedText": result.texts if batch else result.texts[0]}
         if result.detections is not None:
             detected = [{"confidence": _percent(d.confidence), "language": self.tags.tag(d.language) or "en"}
@@ -113,10 +101,9 @@ class TranslateResource(LibreTranslateResource):
         except (TypeError, ValueError):
             raise APIError(400, "validation_error", "Invalid request: alternatives parameter is not a number",
                            field="alternatives") from None
-        arrived = req.env.get("nllb.arrived") or time.monotonic()
         request = TranslationRequest(
             texts=texts, source_lang=source_lang, target_lang=target_lang, quality=self.settings.default_quality,
-            deadline=arrived + self.settings.request_timeout_seconds, request_id=req.context.request_id,
+            deadline=deadline(req, self.settings), request_id=req.context.request_id,
             markup=MarkupOptions("html") if text_format == "html" else None,
         )
         return request, batch, alternatives
@@ -129,25 +116,23 @@ class TranslateResource(LibreTranslateResource):
 
 
 class DetectResource(LibreTranslateResource):
-    def __init__(self, settings: Settings, detector: LanguageDetector | None, tags: LanguageTags, gate: AccessGate):
+    def __init__(self, settings: Settings, service: TranslationService, tags: LanguageTags, gate: AccessGate):
         super().__init__(settings)
-        self.detector = detector
+        self.service = service
         self.tags = tags
         self.gate = gate
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        texts, _ = admit(self.gate, req, resp, lambda: _texts(req.context.params, self.settings),
+                         lambda parsed: sum(len(text) for text in parsed[0]))
         try:
-            texts, _ = _texts(req.context.params, self.settings)
-        except APIError:
-            charge(self.gate, req, resp, 0)
-            raise
-        charge(self.gate, req, resp, sum(len(text) for text in texts))
-        if self.detector is None:
-            raise translation_error(DetectionUnavailable(), self.settings.request_timeout_seconds)
+            detected = self.service.candidates(texts, top=3)
+        except TranslationError as exc:
+            raise translation_error(exc, self.settings.request_timeout_seconds) from None
         # As LibreTranslate does for a list: one ranking, each language's confidence averaged over the
         # texts it was found in, ordered by that confidence weighted by those texts' length.
         found: dict[str, list[tuple[float, int]]] = {}
-        for text, candidates in zip(texts, self.detector.detect(texts, top=3)):
+        for text, candidates in zip(texts, detected):
             for candidate in candidates:
                 found.setdefault(candidate.code, []).append((candidate.confidence, len(text)))
         total = sum(len(text) for text in texts) or 1
