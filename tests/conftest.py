@@ -55,6 +55,14 @@ def server(tiny_model, tmp_path_factory):
     srv.stop()
 
 
+@pytest.fixture(scope="module")
+def lid_server(tiny_model, lid_model, tmp_path_factory):
+    """One running service with a language identification model, shared by a module's tests."""
+    srv = Server(tiny_model, tmp_path_factory.mktemp("lid-server") / "server.log", LID_MODEL_PATH=str(lid_model)).start()
+    yield srv
+    srv.stop()
+
+
 @pytest.fixture
 def make_server(tiny_model, tmp_path):
     """A private service for tests that kill, signal or reconfigure it."""

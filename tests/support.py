@@ -79,6 +79,11 @@ class Server(Service):
         return request(self.port, "POST", path, body=body,
                        headers={"Content-Type": "application/json", **auth, **(headers or {})}, timeout=timeout)
 
+    def translation(self, text, source: str | None, target: str):
+        """What our own /translate answers for a text or a list; `source` None: identified."""
+        payload = {"text": text, "target_lang": target, **({"source_lang": source} if source else {})}
+        return self.post("/translate", payload).json["translation"]
+
     def translate(self, text, source="eng_Latn", target="fra_Latn", quality=None, **kw) -> Response:
         payload = {"text": text, "source_lang": source, "target_lang": target}
         if quality:

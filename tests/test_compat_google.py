@@ -6,17 +6,10 @@ import google.api_core.exceptions
 import google.auth.api_key
 import pytest
 from google.cloud import translate_v2
-from support import Server, request
+from support import request
 
 GERMAN = "Die Kinder spielen im Garten hinter dem Haus."
 FRENCH = "La bibliothèque ouvre à neuf heures du matin et ferme à six heures."
-
-
-@pytest.fixture(scope="module")
-def compat_server(tiny_model, lid_model, tmp_path_factory):
-    srv = Server(tiny_model, tmp_path_factory.mktemp("google") / "server.log", LID_MODEL_PATH=str(lid_model)).start()
-    yield srv
-    srv.stop()
 
 
 def client_for(srv, key: str) -> translate_v2.Client:
@@ -25,25 +18,20 @@ def client_for(srv, key: str) -> translate_v2.Client:
 
 
 @pytest.fixture(scope="module")
-def client(compat_server):
-    return client_for(compat_server, compat_server.token)
+def client(lid_server):
+    return client_for(lid_server, lid_server.token)
 
 
-def native(srv, text, source, target):
-    payload = {"text": text, "target_lang": target, **({"source_lang": source} if source else {})}
-    return srv.post("/translate", payload).json["translation"]
-
-
-def test_a_string_translates_as_our_own_endpoint_does(client, compat_server):
+def test_a_string_translates_as_our_own_endpoint_does(client, lid_server):
     result = client.translate(GERMAN, target_language="fr", source_language="de")
-    assert result["translatedText"] == native(compat_server, GERMAN, "deu_Latn", "fra_Latn")
+    assert result["translatedText"] == lid_server.translation(GERMAN, "deu_Latn", "fra_Latn")
     assert "detectedSourceLanguage" not in result and result["input"] == GERMAN
 
 
-def test_a_list_without_source_is_identified_text_by_text(client, compat_server):
+def test_a_list_without_source_is_identified_text_by_text(client, lid_server):
     results = client.translate([GERMAN, FRENCH], target_language="zh-TW")
     assert [r["detectedSourceLanguage"] for r in results] == ["de", "fr"]
-    assert [r["translatedText"] for r in results] == native(compat_server, [GERMAN, FRENCH], None, "zho_Hant")
+    assert [r["translatedText"] for r in results] == lid_server.translation([GERMAN, FRENCH], None, "zho_Hant")
 
 
 def test_detect_language(client):
@@ -53,23 +41,23 @@ def test_detect_language(client):
     assert client.detect_language(GERMAN)["language"] == "de"
 
 
-def test_get_languages(client, compat_server):
+def test_get_languages(client, lid_server):
     named = client.get_languages()  # the client always asks for names in its target language, en
     assert len(named) == 202 and {"language": "de", "name": "German"} in named
-    codes = request(compat_server.port, "GET", f"/language/translate/v2/languages?key={compat_server.token}")
+    codes = request(lid_server.port, "GET", f"/language/translate/v2/languages?key={lid_server.token}")
     assert codes.status == 200 and {"language": "zh-Hant"} in codes.json["data"]["languages"]
 
 
-def test_a_key_in_the_query_string_works_too(compat_server):
+def test_a_key_in_the_query_string_works_too(lid_server):
     body = json.dumps({"q": [GERMAN], "target": "en", "source": "de"}).encode()
-    resp = request(compat_server.port, "POST", f"/language/translate/v2?key={compat_server.token}", body=body,
+    resp = request(lid_server.port, "POST", f"/language/translate/v2?key={lid_server.token}", body=body,
                    headers={"Content-Type": "application/json"})
     assert resp.status == 200 and len(resp.json["data"]["translations"]) == 1
 
 
-def test_a_wrong_key_is_forbidden_in_googles_envelope(compat_server):
+def test_a_wrong_key_is_forbidden_in_googles_envelope(lid_server):
     with pytest.raises(google.api_core.exceptions.Forbidden):
-        client_for(compat_server, "nllb_" + "x" * 43).translate(GERMAN, target_language="fr")
+        client_for(lid_server, "nllb_" + "x" * 43).translate(GERMAN, target_language="fr")
 
 
 @pytest.mark.parametrize("payload, fragment", [
@@ -79,15 +67,15 @@ def test_a_wrong_key_is_forbidden_in_googles_envelope(compat_server):
     ({"q": [], "target": "fr"}, "Required Text"),
     ({"q": ["Hallo"], "target": "fr", "format": "pdf"}, "Invalid Value for format"),
 ])
-def test_bad_requests_are_400_in_googles_envelope(compat_server, payload, fragment):
-    resp = request(compat_server.port, "POST", "/language/translate/v2", body=json.dumps(payload).encode(),
-                   headers={"Content-Type": "application/json", "x-goog-api-key": compat_server.token})
+def test_bad_requests_are_400_in_googles_envelope(lid_server, payload, fragment):
+    resp = request(lid_server.port, "POST", "/language/translate/v2", body=json.dumps(payload).encode(),
+                   headers={"Content-Type": "application/json", "x-goog-api-key": lid_server.token})
     error = resp.json["error"]
     assert resp.status == 400 and error["code"] == 400 and error["status"] == "INVALID_ARGUMENT"
     assert fragment in error["message"]
 
 
-def test_plain_text_in_format_html_and_format_text_both_translate(client, compat_server):
+def test_plain_text_in_format_html_and_format_text_both_translate(client, lid_server):
     as_html = client.translate(GERMAN, target_language="fr", source_language="de", format_="html")
     as_text = client.translate(GERMAN, target_language="fr", source_language="de", format_="text")
     assert as_html["translatedText"] == as_text["translatedText"]
@@ -96,18 +84,18 @@ def test_plain_text_in_format_html_and_format_text_both_translate(client, compat
     assert page["translatedText"].count("<b>") == 1 and page["translatedText"].count('<p lang="de">') == 1
 
 
-def test_the_key_in_the_query_string_wins_over_the_header(compat_server):
+def test_the_key_in_the_query_string_wins_over_the_header(lid_server):
     body = json.dumps({"q": ["Hallo"], "target": "en", "source": "de"}).encode()
-    wrong_query = request(compat_server.port, "POST", f"/language/translate/v2?key=nllb_{'x' * 43}", body=body,
-                          headers={"Content-Type": "application/json", "x-goog-api-key": compat_server.token})
+    wrong_query = request(lid_server.port, "POST", f"/language/translate/v2?key=nllb_{'x' * 43}", body=body,
+                          headers={"Content-Type": "application/json", "x-goog-api-key": lid_server.token})
     assert wrong_query.status == 403 and wrong_query.json["error"]["status"] == "PERMISSION_DENIED"
 
 
-def test_a_form_body_works_and_a_mislabelled_one_is_400(compat_server):
-    form = request(compat_server.port, "POST", f"/language/translate/v2?key={compat_server.token}",
+def test_a_form_body_works_and_a_mislabelled_one_is_400(lid_server):
+    form = request(lid_server.port, "POST", f"/language/translate/v2?key={lid_server.token}",
                    body=b"q=Hallo&q=Welt&target=en&source=de",
                    headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert form.status == 200 and len(form.json["data"]["translations"]) == 2
-    mislabelled = request(compat_server.port, "POST", f"/language/translate/v2?key={compat_server.token}",
+    mislabelled = request(lid_server.port, "POST", f"/language/translate/v2?key={lid_server.token}",
                           body=b"q=Hallo&target=en", headers={"Content-Type": "application/json"})
     assert mislabelled.status == 400 and mislabelled.json["error"]["code"] == 400

@@ -19,6 +19,18 @@ def browser():
         browser.close()
 
 
+def try_it_out(operations) -> tuple[str, str]:
+    """Open the first of these operations, "Try it out", execute: the status and the body shown."""
+    operation = operations.first
+    operation.locator(".opblock-summary").first.click()
+    operation.locator("button.try-out__btn").click()
+    operation.locator("button.execute").click()
+    status = operation.locator(".live-responses-table .response .response-col_status").first
+    status.wait_for(timeout=30_000)
+    body = operation.locator(".live-responses-table tbody .response-col_description").first.inner_text()
+    return status.inner_text().strip(), body
+
+
 def test_swagger_ui_renders_the_operations_and_an_authorized_try_it_out_translates(server, browser):
     page = browser.new_page()
     requests_out = []
@@ -30,14 +42,8 @@ def test_swagger_ui_renders_the_operations_and_an_authorized_try_it_out_translat
     page.locator(".modal-ux input[type=text], .modal-ux input[type=password]").first.fill(server.token)
     page.locator(".modal-ux button.authorize").first.click()
     page.locator(".modal-ux button.btn-done, .modal-ux .close-modal").first.click()
-    operation = page.locator("#operations-default-post_translate, .opblock-post:has-text('/translate')").first
-    operation.locator(".opblock-summary").first.click()
-    operation.locator("button.try-out__btn").click()
-    operation.locator("button.execute").click()
-    response = operation.locator(".live-responses-table .response .response-col_status").first
-    response.wait_for(timeout=30_000)
-    assert response.inner_text().strip().startswith("200")
-    assert "translation" in operation.locator(".live-responses-table tbody .response-col_description").first.inner_text()
+    status, body = try_it_out(page.locator("#operations-default-post_translate, .opblock-post:has-text('/translate')"))
+    assert status.startswith("200") and "translation" in body
     # Everything came from nllb itself: the page works with no internet.
     assert all(url.startswith(f"http://127.0.0.1:{server.port}/") for url in requests_out)
 
@@ -54,11 +60,5 @@ def test_swagger_ui_shows_each_compatible_protocol_and_tries_one_out(server, bro
     page.goto(f"http://127.0.0.1:{server.port}/docs")
     for group in ("DeepL API v2", "LibreTranslate", "Google Cloud Translation v2"):
         page.locator(f".opblock-tag:has-text('{group}')").first.wait_for(timeout=30_000)
-    operation = page.locator("#operations-LibreTranslate-get_libretranslate_languages").first
-    operation.locator(".opblock-summary").first.click()
-    operation.locator("button.try-out__btn").click()
-    operation.locator("button.execute").click()
-    response = operation.locator(".live-responses-table .response .response-col_status").first
-    response.wait_for(timeout=30_000)
-    assert response.inner_text().strip().startswith("200")
-    assert "targets" in operation.locator(".live-responses-table tbody .response-col_description").first.inner_text()
+    status, body = try_it_out(page.locator("#operations-LibreTranslate-get_libretranslate_languages"))
+    assert status.startswith("200") and "targets" in body
