@@ -220,14 +220,13 @@ SYNTHETIC_OUTPUT_CAP = 48
 
 
 def _bench(args: argparse.Namespace) -> int:
-    import json
     import tempfile
     from pathlib import Path
 
     from nllb.modeldir import ModelDirectory
     from nllb.tools import bench
 
-    env = dict(item.split("=", 1) for item in args.set)
+    env = _settings(args)
     with tempfile.TemporaryDirectory() as tmp:
         model = Path(args.model) if args.model else None
         if model is None or ModelDirectory.open(model).synthetic:
@@ -252,14 +251,25 @@ def _bench(args: argparse.Namespace) -> int:
             open_loop=[float(x) for x in args.open_loop.split(",") if x],
         ))
     result["synthetic"] = args.synthetic
-    print(bench.report(result))
-    if args.out:
-        Path(args.out).write_text(json.dumps(result, indent=2))
+    return _report(bench.report(result), result, args.out)
+
+
+def _settings(args: argparse.Namespace) -> dict[str, str]:
+    """The service settings given as --set NAME=VALUE."""
+    return dict(item.split("=", 1) for item in args.set)
+
+
+def _report(text: str, result: dict, out: str | None) -> int:
+    """A benchmark's table on standard output, its whole result as JSON in `out`."""
+    import json
+
+    print(text)
+    if out:
+        Path(out).write_text(json.dumps(result, indent=2))
     return 0
 
 
 def _bench_cache(args: argparse.Namespace) -> int:
-    import json
     import tempfile
     from pathlib import Path
 
@@ -270,16 +280,12 @@ def _bench_cache(args: argparse.Namespace) -> int:
         model = write_model("tiny", Path(tmp) / "tiny")
         result = bench_cache.run(
             model, args.workers, args.threads, [int(c) for c in args.concurrency.split(",")],
-            args.duration, args.clients, dict(item.split("=", 1) for item in args.set),
+            args.duration, args.clients, _settings(args),
         )
-    print(bench_cache.report(result))
-    if args.out:
-        Path(args.out).write_text(json.dumps(result, indent=2))
-    return 0
+    return _report(bench_cache.report(result), result, args.out)
 
 
 def _bench_markup(args: argparse.Namespace) -> int:
-    import json
     import tempfile
 
     from nllb.tools import bench_markup
@@ -288,16 +294,12 @@ def _bench_markup(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         model = write_model("tiny", Path(tmp) / "tiny")
         env = {"COMPUTE_TYPE": "float32", "INTRA_THREADS": "1", "MAX_DECODING_LENGTH": "48",
-               **dict(item.split("=", 1) for item in args.set)}
+               **_settings(args)}
         result = bench_markup.run(model, args.concurrency, args.duration, env)
-    print(bench_markup.report(result))
-    if args.out:
-        Path(args.out).write_text(json.dumps(result, indent=2))
-    return 0
+    return _report(bench_markup.report(result), result, args.out)
 
 
 def _bench_detect(args: argparse.Namespace) -> int:
-    import json
     import tempfile
 
     from nllb.tools import bench_detect
@@ -310,12 +312,9 @@ def _bench_detect(args: argparse.Namespace) -> int:
         else:
             dim, buckets = (int(x) for x in args.lid_size.split("x"))
             lid = write_lid_model(Path(tmp) / "lid.bin", dim=dim, bucket=buckets)
-        env = {"COMPUTE_TYPE": "float32", "INTRA_THREADS": "1", **dict(item.split("=", 1) for item in args.set)}
+        env = {"COMPUTE_TYPE": "float32", "INTRA_THREADS": "1", **_settings(args)}
         result = bench_detect.run(model, lid, args.workers, args.pairs, env)
-    print(bench_detect.report(result))
-    if args.out:
-        Path(args.out).write_text(json.dumps(result, indent=2))
-    return 0
+    return _report(bench_detect.report(result), result, args.out)
 
 
 def _soak(args: argparse.Namespace) -> int:
@@ -343,7 +342,7 @@ def _siege(args: argparse.Namespace) -> int:
     from nllb.tools import siege
     from nllb.tools.synthetic import write_model
 
-    env = dict(item.split("=", 1) for item in args.set)
+    env = _settings(args)
     with tempfile.TemporaryDirectory() as tmp:
         result = siege.run(args.baseline_minutes, args.attack_minutes, args.clients,
                            write_model("tiny", Path(tmp) / "tiny"), args.stop_engine_after, env)

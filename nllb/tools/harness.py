@@ -205,6 +205,11 @@ class RedisServer:
         auth = f":{self.password}@" if self.password else ""
         return f"redis://{auth}127.0.0.1:{self.port}/0"
 
+    @classmethod
+    def if_installed(cls, directory: Path) -> "RedisServer | None":
+        """A started one where redis-server is installed; None where it is not (the tools run without)."""
+        return cls(directory).start() if shutil.which("redis-server") else None
+
     def start(self) -> "RedisServer":
         binary = shutil.which("redis-server")
         if binary is None:

@@ -17,7 +17,6 @@ import json
 import multiprocessing
 import os
 import random
-import shutil
 import signal
 import socket
 import tempfile
@@ -153,9 +152,8 @@ def run(baseline_minutes: float, attack_minutes: float, clients: int, model: Pat
     with tempfile.TemporaryDirectory() as tmp:
         env = {"WORKERS": "2", "THREADS": "8", "COMPUTE_TYPE": "float32", "INTRA_THREADS": "1",
                "LOG_LEVEL": "warning", **env}
-        redis = None
-        if shutil.which("redis-server"):
-            redis = RedisServer(Path(tmp)).start()
+        redis = RedisServer.if_installed(Path(tmp))
+        if redis:
             env["REDIS_URL"] = redis.url
         service = Service(model, Path(tmp) / "service.log", env)
         try:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import shutil
 import tempfile
 import threading
 import time
@@ -54,11 +53,10 @@ def _load(port: int, headers: dict, stop: threading.Event, counts: dict) -> None
 def run(minutes: float, warmup_minutes: float, clients: int, model: Path) -> dict:
     shm_before = set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
     with tempfile.TemporaryDirectory() as tmp:
-        redis = None
         env = {"WORKERS": "2", "THREADS": "8", "COMPUTE_TYPE": "float32", "INTRA_THREADS": "1",
                "AUTH_FAILURE_LIMIT": "1000000", "LOG_LEVEL": "warning"}
-        if shutil.which("redis-server"):
-            redis = RedisServer(Path(tmp)).start()
+        redis = RedisServer.if_installed(Path(tmp))
+        if redis:
             env["REDIS_URL"] = redis.url
         service = Service(model, Path(tmp) / "service.log", env)
         try:
