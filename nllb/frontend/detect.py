@@ -7,9 +7,8 @@ import falcon
 from nllb.access.gate import AccessGate
 from nllb.config import Settings
 from nllb.frontend.auth import admit
-from nllb.frontend.translate import translation_error
+from nllb.frontend.translate import candidates
 from nllb.frontend.validation import RequestSchema, parse_detect, read_json
-from nllb.translation import TranslationError
 from nllb.translation.service import TranslationService
 
 
@@ -27,10 +26,6 @@ class DetectResource:
         body = admit(self.gate, req, resp,
                      lambda: parse_detect(read_json(req, self.settings.max_body_bytes), self.schema, self.settings),
                      lambda parsed: sum(len(text) for text in parsed.texts))
-        try:
-            found = self.service.candidates(body.texts, top=body.top)
-        except TranslationError as exc:
-            raise translation_error(exc, self.settings.request_timeout_seconds) from None
-        ranked = [[{"code": c.code, "name": self.names[c.code], "confidence": c.confidence} for c in candidates]
-                  for candidates in found]
+        ranked = [[{"code": c.code, "name": self.names[c.code], "confidence": c.confidence} for c in found]
+                  for found in candidates(self.service, body.texts, body.top)]
         resp.media = {"detections": ranked if body.as_list else ranked[0]}

@@ -30,6 +30,7 @@ from nllb.translation import (
     TranslationRequest,
     Untranslatable,
 )
+from nllb.translation.detection import Candidate
 from nllb.translation.markup import MarkupOptions
 from nllb.translation.service import TranslationService
 
@@ -108,6 +109,14 @@ def translate(service: TranslationService, gate: AccessGate, req: falcon.Request
         raise translation_error(exc, service.settings.request_timeout_seconds, as_list) from None
     gate.record_usage(req.context.principal, result.billed_characters)
     return result
+
+
+def candidates(service: TranslationService, texts: list[str], top: int) -> list[list[Candidate]]:
+    """The likeliest languages of each text; no identification model as its HTTP error."""
+    try:
+        return service.candidates(texts, top=top)
+    except TranslationError as exc:
+        raise translation_error(exc, service.settings.request_timeout_seconds) from None
 
 
 class TranslateResource:

@@ -17,9 +17,9 @@ from nllb.config import Settings
 from nllb.frontend.auth import admit
 from nllb.frontend.compat.params import Params, read_params
 from nllb.frontend.errors import APIError
-from nllb.frontend.translate import deadline, translate, translation_error
+from nllb.frontend.translate import candidates, deadline, translate
 from nllb.languages import Languages, LanguageTags
-from nllb.translation import TranslationError, TranslationRequest
+from nllb.translation import TranslationRequest
 from nllb.translation.markup import MarkupOptions
 from nllb.translation.service import TranslationService
 
@@ -30,8 +30,11 @@ _MAX_SEGMENTS = 128  # Google's own limit of texts per request
 class GoogleResource:
     auth = "token"
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, service: TranslationService, tags: LanguageTags, gate: AccessGate):
         self.settings = settings
+        self.service = service
+        self.tags = tags
+        self.gate = gate
 
     def authorization(self, req: falcon.Request) -> str | None:
         """The key from `?key=` or x-goog-api-key, as a bearer token; the parameters are kept for the responder."""
@@ -55,12 +58,6 @@ class GoogleResource:
 
 
 class TranslateResource(GoogleResource):
-    def __init__(self, settings: Settings, service: TranslationService, tags: LanguageTags, gate: AccessGate):
-        super().__init__(settings)
-        self.service = service
-        self.tags = tags
-        self.gate = gate
-
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         request = admit(self.gate, req, resp, lambda: self._request(req, req.context.params),
                         lambda parsed: parsed.characters)
@@ -96,23 +93,14 @@ class TranslateResource(GoogleResource):
 
 
 class DetectResource(GoogleResource):
-    def __init__(self, settings: Settings, service: TranslationService, tags: LanguageTags, gate: AccessGate):
-        super().__init__(settings)
-        self.service = service
-        self.tags = tags
-        self.gate = gate
-
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         texts = admit(self.gate, req, resp, lambda: self._texts(req.context.params),
                       lambda parsed: sum(len(text) for text in parsed))
-        try:
-            found = self.service.candidates(texts, top=1)
-        except TranslationError as exc:
-            raise translation_error(exc, self.settings.request_timeout_seconds) from None
+        found = candidates(self.service, texts, top=1)
         threshold = self.settings.detection_threshold
         detections = []
-        for candidates in found:
-            best = candidates[0] if candidates else None
+        for ranked in found:
+            best = ranked[0] if ranked else None
             detections.append([{
                 "language": self.tags.tag(best.code) if best else "und",
                 "isReliable": bool(best and best.confidence >= threshold),
@@ -123,7 +111,7 @@ class DetectResource(GoogleResource):
 
 class LanguagesResource(GoogleResource):
     def __init__(self, settings: Settings, languages: Languages, tags: LanguageTags):
-        super().__init__(settings)
+        self.settings = settings
         self.codes = [{"language": tag} for language in languages if (tag := tags.tag(language.code))]
         self.named = [{"language": tag, "name": language.name}
                       for language in languages if (tag := tags.tag(language.code))]

@@ -20,9 +20,9 @@ from nllb.config import Settings
 from nllb.frontend.auth import admit
 from nllb.frontend.compat.params import Params, read_params
 from nllb.frontend.errors import APIError
-from nllb.frontend.translate import deadline, translate, translation_error
+from nllb.frontend.translate import candidates, deadline, translate
 from nllb.languages import Languages, LanguageTags
-from nllb.translation import TranslationError, TranslationRequest
+from nllb.translation import TranslationRequest
 from nllb.translation.markup import MarkupOptions
 from nllb.translation.service import TranslationService
 
@@ -32,8 +32,11 @@ PREFIX = "/libretranslate"
 class LibreTranslateResource:
     auth = "token"
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, service: TranslationService, tags: LanguageTags, gate: AccessGate):
         self.settings = settings
+        self.service = service
+        self.tags = tags
+        self.gate = gate
 
     def authorization(self, req: falcon.Request) -> str | None:
         """`api_key` from the body or the query string, as a bearer token; the parameters are kept for the responder."""
@@ -66,12 +69,6 @@ def _percent(confidence: float) -> float:
 
 
 class TranslateResource(LibreTranslateResource):
-    def __init__(self, settings: Settings, service: TranslationService, tags: LanguageTags, gate: AccessGate):
-        super().__init__(settings)
-        self.service = service
-        self.tags = tags
-        self.gate = gate
-
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         request, batch, alternatives = admit(self.gate, req, resp, lambda: self._request(req, req.context.params),
                                              lambda parsed: parsed[0].characters)
@@ -116,24 +113,15 @@ class TranslateResource(LibreTranslateResource):
 
 
 class DetectResource(LibreTranslateResource):
-    def __init__(self, settings: Settings, service: TranslationService, tags: LanguageTags, gate: AccessGate):
-        super().__init__(settings)
-        self.service = service
-        self.tags = tags
-        self.gate = gate
-
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         texts, _ = admit(self.gate, req, resp, lambda: _texts(req.context.params, self.settings),
                          lambda parsed: sum(len(text) for text in parsed[0]))
-        try:
-            detected = self.service.candidates(texts, top=3)
-        except TranslationError as exc:
-            raise translation_error(exc, self.settings.request_timeout_seconds) from None
+        detected = candidates(self.service, texts, top=3)
         # As LibreTranslate does for a list: one ranking, each language's confidence averaged over the
         # texts it was found in, ordered by that confidence weighted by those texts' length.
         found: dict[str, list[tuple[float, int]]] = {}
-        for text, candidates in zip(texts, detected):
-            for candidate in candidates:
+        for text, ranked in zip(texts, detected):
+            for candidate in ranked:
                 found.setdefault(candidate.code, []).append((candidate.confidence, len(text)))
         total = sum(len(text) for text in texts) or 1
         ranked = sorted(found.items(), key=lambda item: -sum(c * n for c, n in item[1]) / total)
