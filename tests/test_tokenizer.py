@@ -59,3 +59,14 @@ def test_a_directory_that_is_not_an_nllb_model_is_refused_with_the_reason(tmp_pa
 def test_languages_come_from_the_vocabulary(model):
     assert len(model.languages) == 202
     assert "eng_Latn" in model.languages and "xx_Yyyy" not in model.languages
+
+
+def test_a_long_list_encodes_and_decodes_as_each_sentence_alone(model):
+    tokenizer = Tokenizer(model, max_input_tokens=256)
+    words = ["market", "bread", "weather", "library", "morning", "evening", "train", "ticket"]
+    sentences = [f"The {a} and the {b} are here, with a comma." for a in words for b in words[:5]]
+    together = tokenizer.encode(sentences, "eng_Latn")
+    alone = [tokenizer.encode([sentence], "eng_Latn")[0] for sentence in sentences]
+    assert [[c.tolist() for c in chunks] for chunks in together] == [[c.tolist() for c in chunks] for chunks in alone]
+    outputs = [chunks[0][1:-1] for chunks in together]
+    assert tokenizer.decode(outputs) == [tokenizer.decode([output])[0] for output in outputs] == sentences
