@@ -47,11 +47,11 @@ _SPACE_SEPARATED = {"tha_Thai", "lao_Laoo"}
 
 @dataclasses.dataclass(frozen=True)
 class SegmentedText:
-    parts: list[str]
+    parts: tuple[str, ...]  # shared by every request with the same text: never changed
 
     @property
     def sentences(self) -> list[str]:
-        return self.parts[1::2]
+        return list(self.parts[1::2])
 
     def join(self, translations: list[str]) -> str:
         if len(translations) != len(self.parts) // 2:
@@ -62,7 +62,26 @@ class SegmentedText:
         return "".join(out)
 
 
+# Texts come back: a cached translation is a text seen before, and pysbd costs
+# ~1 ms for a sentence with an abbreviation or an inner full stop — more than
+# the rest of a cached request. Each worker keeps the segmentation of its
+# recent short texts (at most ~8 MB).
+_REMEMBERED_TEXTS = 4096
+_REMEMBERED_LENGTH = 2000
+
+
 def segment(text: str, language: str) -> SegmentedText:
+    if len(text) <= _REMEMBERED_LENGTH:
+        return _remembered(text, language)
+    return _segment(text, language)
+
+
+@functools.lru_cache(maxsize=_REMEMBERED_TEXTS)
+def _remembered(text: str, language: str) -> SegmentedText:
+    return _segment(text, language)
+
+
+def _segment(text: str, language: str) -> SegmentedText:
     parts = [""]
     pieces = _LINE_BREAK.split(text)
     for line, line_break in zip(pieces[::2], pieces[1::2] + [""]):
@@ -75,7 +94,7 @@ def segment(text: str, language: str) -> SegmentedText:
         for sentence, gap in _sentences(core, language):
             parts += (sentence, gap)
         parts[-1] += line[start + len(core):] + line_break
-    return SegmentedText(parts)
+    return SegmentedText(tuple(parts))
 
 
 def _sentences(core: str, language: str) -> list[tuple[str, str]]:
