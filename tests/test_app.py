@@ -19,6 +19,7 @@ from nllb.translation import (
     Overloaded,
     Untranslatable,
 )
+from nllb.translation import service as service_module
 
 
 def test_a_text_comes_back_translated_with_its_languages_and_quality(app):
@@ -163,6 +164,28 @@ def test_a_token_over_its_request_budget_is_told_when_to_come_back(app):
     resp = app.translate(token, "Hi.")
     assert resp.status_code == 429 and resp.json["error"] == "rate_limited"
     assert int(resp.headers["retry-after"]) > 0 and resp.headers["ratelimit-remaining"] == "0"
+
+
+def test_a_token_refused_a_moment_ago_is_refused_again_before_its_text_is_segmented(app, monkeypatch):
+    token = app.create_token("strict", rate_limit={"requests": 1, "window_seconds": 3600})
+    segmented = []
+    real_segment = service_module.segment
+    monkeypatch.setattr(service_module, "segment", lambda text, lang: segmented.append(text) or real_segment(text, lang))
+    assert app.translate(token, "First.").status_code == 200
+    assert app.translate(token, "Second.").status_code == 429  # prepared, then refused with its cache lookup
+    assert app.translate(token, "Third.").status_code == 429
+    assert segmented == ["First.", "Second."]
+
+
+def test_a_request_refused_while_preparing_costs_one_request_and_none_of_its_characters(app):
+    token = app.create_token("strict", rate_limit={"requests": 2, "window_seconds": 3600},
+                             char_limit={"characters": 100, "window_seconds": 3600})
+    refused = app.translate(token, "<p>Unclosed", format="xml")
+    assert refused.status_code == 400 and refused.json["error"] == "invalid_markup"
+    budgets = app.client.simulate_get("/usage", headers={"Authorization": f"Bearer {token}"}).json["limits"]
+    assert budgets["requests"]["used"] == 1 and budgets["characters"]["used"] == 0
+    assert app.translate(token, "Hi.").status_code == 200
+    assert app.translate(token, "Hi.").status_code == 429
 
 
 def test_admin_can_create_list_limit_and_deactivate_tokens(app):

@@ -41,6 +41,26 @@ def test_a_partial_hit_sends_only_the_missing_segments_to_the_engine(cached):
     assert uncached["cached_segments"] == 0
 
 
+def commands_run(redis_server) -> dict[str, int]:
+    stats = redis_client.Redis.from_url(redis_server.url).info("commandstats")
+    return {name.removeprefix("cmdstat_"): entry["calls"] for name, entry in stats.items()}
+
+
+@pytest.mark.parametrize("rate_limits, command", [("true", "evalsha"), ("false", "mget")])
+def test_a_cached_request_costs_one_redis_round_trip(make_server, redis_server, rate_limits, command):
+    srv = make_server(REDIS_URL=redis_server.url, RATE_LIMIT_ENABLED=rate_limits).start()
+    srv.translate("Hello world. How are you?", quality="fast")  # a miss: translated, then stored
+    before = commands_run(redis_server)
+    for _ in range(5):
+        assert srv.translate("Hello world. How are you?", quality="fast").json["cached"] is True
+    after = commands_run(redis_server)
+    sent = {name: calls - before.get(name, 0) for name, calls in after.items() if calls != before.get(name, 0)}
+    # With limits in Redis, the cache entries are read inside the rate-limit script (its GET, SET and TIME);
+    # connections say hello and are pinged when new, and this test asks for INFO.
+    not_requests = {"get", "set", "time", "hello", "ping", "client|setinfo", "info"}
+    assert {name: calls for name, calls in sent.items() if name not in not_requests} == {command: 5}
+
+
 def test_keys_separate_languages_and_options_and_live_under_one_namespace(cached, redis_server):
     cached.translate("Hello.", "eng_Latn", "fra_Latn", "fast")
     cached.translate("Hello.", "eng_Latn", "deu_Latn", "fast")

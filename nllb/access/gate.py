@@ -54,6 +54,7 @@ class AccessGate:
         self._cache_lock = threading.Lock()
         self._usage: dict[int, list] = {}
         self._usage_lock = threading.Lock()
+        self._refused_until: dict[int, float] = {}
         self._failure_budget = Budget(settings.auth_failure_limit, settings.auth_failure_window_seconds)
 
     def authenticate(self, authorization: str | None, address: str, admin_required: bool) -> Principal:
@@ -78,11 +79,21 @@ class AccessGate:
             raise AccessDenied(403, "forbidden", "This endpoint needs the admin token.")
         return Principal(record.name, record.id, limits=record.limits)
 
-    def charge(self, principal: Principal, characters: int) -> Decision | None:
-        """Weigh one request against the principal's budgets; None when unlimited."""
+    def charge(self, principal: Principal, characters: int,
+               reads: list[str] | None = None) -> tuple[Decision | None, list[bytes | None] | None]:
+        """Weigh one request against the principal's budgets (None when unlimited); with `reads`, the values
+        at those keys when Redis read them in the same round trip (see Limiter.check_and_read)."""
         if not self.settings.rate_limit_enabled or principal.token_id is None:
-            return None
-        return self.limiter.check(f"token:{principal.token_id}", self.budgets(principal), [1, characters])
+            return None, None
+        decision, values = self.limiter.check_and_read(f"token:{principal.token_id}", self.budgets(principal),
+                                                       [1, characters], reads or [])
+        if not decision.allowed:
+            self._refused_until[principal.token_id] = time.monotonic() + decision.retry_after
+        return decision, values
+
+    def refused_lately(self, principal: Principal) -> bool:
+        """Whether this worker refused the principal a request whose retry time has not passed yet."""
+        return principal.token_id is not None and self._refused_until.get(principal.token_id, 0.0) > time.monotonic()
 
     def peek(self, principal: Principal) -> Decision | None:
         if principal.token_id is None:
@@ -153,8 +164,7 @@ class AccessGate:
     # more than the rest of a cached request.
 
     def _refuse_if_locked_out(self, address: str) -> None:
-        decision = self.limiter.local.peek(f"authfail:{address}", [self._failure_budget])
-        if decision.outcomes[0].remaining == 0:
+        if self.limiter.local.spent(f"authfail:{address}", self._failure_budget):
             raise AccessDenied(
                 429, "too_many_auth_failures",
                 "Too many failed authentications from this address; try again later.",

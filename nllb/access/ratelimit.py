@@ -134,13 +134,19 @@ class LocalLimiter:
     def create(cls, name: str) -> "LocalLimiter":
         return cls(SharedMemory.create(name, cls.size))
 
-    def peek(self, key: str, budgets: list[Budget]) -> Decision:
-        """The budgets' state without charging or locking: a racy read, good enough for a lockout check."""
+    def spent(self, key: str, budget: Budget) -> bool:
+        """Whether the budget has nothing left for the key now: a racy read, without locking or charging.
+
+        Asked on every request (the brute-force lockout), and nearly always
+        of a key that was never charged: that answer costs one scan of a row.
+        """
         digest = _digest(key)
-        row = self._table[digest % _STRIPES]
-        hits = np.flatnonzero(row["key"] == digest)
-        tats = [float(t) for t in row[int(hits[0])]["tat"][: len(budgets)]] if hits.size else [0.0] * len(budgets)
-        return weigh(time.time(), tats, budgets, [0] * len(budgets))[2]
+        stripe = digest % _STRIPES
+        hits = np.flatnonzero(self._keys[stripe] == digest)
+        if not hits.size:
+            return False
+        tat = float(self._tats[stripe, int(hits[0]), 0])
+        return tat - time.time() > budget.window - budget.interval + 1e-9
 
     def check(self, key: str, budgets: list[Budget], costs: list[int]) -> Decision:
         digest = _digest(key)
@@ -180,15 +186,20 @@ def _digest(key: str) -> int:
 
 
 # Decides and updates all budgets of a key in one atomic step, on Redis' clock.
+# KEYS: the budgets' keys, then keys whose values the caller wants read when
+# the request is allowed (a translation's cache entries): one round trip for
+# both, and a refused request reads nothing. ARGV: each budget's window and
+# interval, then each budget's cost.
 _GCRA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local budgets = #ARGV / 3
 local allowed = 1
 local tats, news = {}, {}
-for i = 1, #KEYS do
+for i = 1, budgets do
   local window = tonumber(ARGV[2 * i - 1])
   local interval = tonumber(ARGV[2 * i])
-  local cost = tonumber(ARGV[2 * #KEYS + i])
+  local cost = tonumber(ARGV[2 * budgets + i])
   local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
   if tat < now then tat = now end
   tats[i] = tat
@@ -196,12 +207,17 @@ for i = 1, #KEYS do
   if news[i] - now > window + 1e-9 then allowed = 0 end
 end
 local out = {allowed, tostring(now)}
-for i = 1, #KEYS do
+for i = 1, budgets do
   if allowed == 1 then
     local ttl = math.ceil((news[i] - now) * 1000) + 1000
     redis.call('SET', KEYS[i], tostring(news[i]), 'PX', ttl)
   end
   out[#out + 1] = tostring(tats[i])
+end
+if allowed == 1 then
+  for i = budgets + 1, #KEYS do
+    out[#out + 1] = redis.call('GET', KEYS[i])
+  end
 end
 return out
 """
@@ -218,17 +234,29 @@ class Limiter:
         self._backoff = Backoff()
 
     def check(self, key: str, budgets: list[Budget], costs: list[int]) -> Decision:
+        return self.check_and_read(key, budgets, costs, [])[0]
+
+    def check_and_read(self, key: str, budgets: list[Budget], costs: list[int],
+                       reads: list[str]) -> tuple[Decision, list[bytes | None] | None]:
+        """check(); when Redis decides and allows, also the values at `reads`, from the same round trip.
+
+        The values are None when they were not read: the request was refused,
+        or this node's limiter decided (no Redis, or Redis failing).
+        """
         if self._script is not None and self._backoff.open:
             try:
                 keys = [f"{self.namespace}{key}:{i}" for i in range(len(budgets))]
                 args = [x for b in budgets for x in (b.window, b.interval)] + list(costs)
-                allowed, now, *tats = self._script(keys=keys, args=args)
+                allowed, now, *rest = self._script(keys=keys + reads, args=args)
                 self._backoff.succeeded()
+                tats, values = [float(t) for t in rest[:len(budgets)]], rest[len(budgets):]
                 # Redis decided and updated; the same arithmetic on the same
                 # timestamps gives the figures for the headers.
-                _, _, decision = weigh(float(now), [float(t) for t in tats], budgets, costs)
-                return dataclasses.replace(decision, allowed=bool(int(allowed)))
+                now, allowed = float(now), allowed == 1
+                _, new_tats, _ = gcra(now, tats, budgets, costs)
+                kept = new_tats if allowed else [max(tat, now) for tat in tats]
+                return decide(now, allowed, new_tats, kept, budgets), values if allowed else None
             except redis.RedisError as exc:
                 self._backoff.failed()
                 log.warning("rate limits fall back to this node's: Redis failed (%s)", exc.__class__.__name__)
-        return self.local.check(key, budgets, costs)
+        return self.local.check(key, budgets, costs), None

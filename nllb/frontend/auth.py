@@ -6,6 +6,7 @@ A resource says what it needs with a class attribute: `auth = "token"` or
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 from collections.abc import Callable
@@ -27,6 +28,8 @@ class Authentication:
         self.settings = settings
         self.gate = gate
         self.trusted = [ipaddress.ip_network(p, strict=False) for p in settings.trusted_proxies]
+        # Asked on every request, of the same few peers: parsing an address costs more than the rest of auth.
+        self._is_trusted = functools.lru_cache(maxsize=4096)(self._in_trusted_networks)
 
     def process_resource(self, req: falcon.Request, resp: falcon.Response, resource, params: dict) -> None:
         policy = getattr(resource, "auth", None)
@@ -56,7 +59,7 @@ class Authentication:
                 return hop
         return hops[0] if hops else peer
 
-    def _is_trusted(self, address: str) -> bool:
+    def _in_trusted_networks(self, address: str) -> bool:
         try:
             ip = ipaddress.ip_address(address)
         except ValueError:
@@ -88,24 +91,31 @@ def rate_limit_headers(decision: Decision) -> dict[str, str]:
     return headers
 
 
-def admit(gate: AccessGate, req: falcon.Request, resp: falcon.Response, parse: Callable[[], T],
-          characters: Callable[[T], int]) -> T:
-    """What `parse` makes of the request, charged to the caller's budgets; a request it refuses still costs
-    one request of the budget, and its characters nothing."""
+def receive(gate: AccessGate, req: falcon.Request, resp: falcon.Response, parse: Callable[[], T]) -> T:
+    """What `parse` makes of the request; a request it refuses still costs one request of the budget, and its
+    characters nothing."""
     try:
-        parsed = parse()
+        return parse()
     except APIError:
         charge(gate, req, resp, 0)
         raise
+
+
+def admit(gate: AccessGate, req: falcon.Request, resp: falcon.Response, parse: Callable[[], T],
+          characters: Callable[[T], int]) -> T:
+    """What `parse` makes of the request, charged to the caller's budgets (see receive())."""
+    parsed = receive(gate, req, resp, parse)
     charge(gate, req, resp, characters(parsed))
     return parsed
 
 
-def charge(gate: AccessGate, req: falcon.Request, resp: falcon.Response, characters: int) -> None:
-    """Take one request and its characters from the caller's budgets, or refuse with 429."""
-    decision = gate.charge(req.context.principal, characters)
+def charge(gate: AccessGate, req: falcon.Request, resp: falcon.Response, characters: int,
+           reads: list[str] | None = None) -> list[bytes | None] | None:
+    """Take one request and its characters from the caller's budgets, or refuse with 429; the values at
+    `reads` when they came with the charge (AccessGate.charge)."""
+    decision, values = gate.charge(req.context.principal, characters, reads)
     if decision is None:
-        return
+        return None
     headers = rate_limit_headers(decision)
     if not decision.allowed:
         chars = decision.outcomes[1]
@@ -120,3 +130,4 @@ def charge(gate: AccessGate, req: falcon.Request, resp: falcon.Response, charact
         metrics.rate_limited.labels(req.context.principal.name).inc()
         raise APIError(429, "rate_limited", message, headers=headers, budget=budget)
     resp.set_headers(headers)
+    return values

@@ -12,7 +12,7 @@ import falcon
 from nllb import metrics
 from nllb.access.gate import AccessGate
 from nllb.config import Settings
-from nllb.frontend.auth import admit
+from nllb.frontend.auth import charge, receive
 from nllb.frontend.errors import APIError
 from nllb.frontend.validation import RequestSchema, TranslateBody, parse_translate, read_json
 from nllb.ipc import EngineState
@@ -100,11 +100,30 @@ def deadline(req: falcon.Request, settings: Settings) -> float:
     return (req.env.get("nllb.arrived") or time.monotonic()) + settings.request_timeout_seconds
 
 
-def translate(service: TranslationService, gate: AccessGate, req: falcon.Request, request: TranslationRequest,
-              as_list: bool = False) -> Translation:
-    """The translation, its characters counted as the caller's usage; a TranslationError as an HTTP error."""
+def translate(service: TranslationService, gate: AccessGate, req: falcon.Request, resp: falcon.Response,
+              request: TranslationRequest, as_list: bool = False) -> Translation:
+    """The translation, charged to the caller's budgets and counted as its usage; a TranslationError as an
+    HTTP error.
+
+    The charge and the cache lookup are one Redis round trip: the request is
+    prepared (identified, segmented) first, so that its cache keys are known
+    when it is charged. A request the domain refuses while preparing costs one
+    request, like one refused by validation. A caller this worker refused a
+    moment ago is charged before anything is prepared, so that a client over
+    its budget cannot make the worker segment text it will not translate.
+    """
+    charged_first = gate.refused_lately(req.context.principal)
+    if charged_first:
+        charge(gate, req, resp, request.characters)
     try:
-        result = service.translate(request)
+        try:
+            prepared = service.prepare(request)
+        except TranslationError:
+            if not charged_first:
+                charge(gate, req, resp, 0)
+            raise
+        looked_up = None if charged_first else charge(gate, req, resp, request.characters, prepared.cache_keys)
+        result = service.complete(prepared, looked_up)
     except TranslationError as exc:
         raise translation_error(exc, service.settings.request_timeout_seconds, as_list) from None
     gate.record_usage(req.context.principal, result.billed_characters)
@@ -133,8 +152,8 @@ class TranslateResource:
         self.warning = SYNTHETIC_WARNING if service.model.synthetic else None
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body, request = admit(self.gate, req, resp, lambda: self._request(req), lambda parsed: parsed[1].characters)
-        result = req.context.translation.result = translate(self.service, self.gate, req, request, body.as_list)
+        body, request = receive(self.gate, req, resp, lambda: self._request(req))
+        result = req.context.translation.result = translate(self.service, self.gate, req, resp, request, body.as_list)
         metrics.segments_total.inc(result.segments)
         metrics.characters_total.inc(result.billed_characters)
 

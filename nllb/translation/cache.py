@@ -4,7 +4,8 @@ A key holds everything that decides a translation — the model's fingerprint,
 both languages, the decoding options and the segment's text (hashed, so keys
 stay short) — under one namespace, so clearing never touches foreign keys.
 Values are the translation's UTF-8 bytes. A request costs at most two round
-trips: one MGET for all its segments, one pipelined SET for the misses.
+trips: one read of all its segments (an MGET, or, with limits in Redis, inside
+the rate-limit script: nllb.access.ratelimit), one pipelined SET for the misses.
 Any Redis error is a miss: the request goes on uncached, and the cache backs
 off before trying again.
 """
@@ -36,6 +37,11 @@ class TranslationCache:
         digest = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
         return f"{self._prefix}{source_lang}:{target_lang}:b{beam_size}:{digest}"
 
+    @property
+    def available(self) -> bool:
+        """Whether asking Redis is worth it now, given its recent failures."""
+        return self._backoff.open
+
     def get_many(self, keys: list[str]) -> list[str | None]:
         if not keys or not self._backoff.open:
             return [None] * len(keys)
@@ -45,6 +51,11 @@ class TranslationCache:
             self._failed(exc)
             return [None] * len(keys)
         self._succeeded()
+        return self.decode(values)
+
+    @staticmethod
+    def decode(values: list[bytes | None]) -> list[str | None]:
+        """Entries as Redis returns them (from MGET, or read by another's script), as translations."""
         return [v.decode("utf-8") if v is not None else None for v in values]
 
     def set_many(self, items: dict[str, str]) -> None:

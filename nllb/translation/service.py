@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from typing import Protocol
@@ -16,7 +17,7 @@ from nllb.translation.detection import Candidate, LanguageDetector
 from nllb.translation.errors import ClientGone, DeadlineExceeded, DetectionUnavailable, LanguageNotDetected
 from nllb.translation.markup import MarkupDocument
 from nllb.translation.request import Detection, SegmentJob, Translation, TranslationRequest
-from nllb.translation.segmentation import segment
+from nllb.translation.segmentation import SegmentedText, segment
 from nllb.translation.tokenizer import Tokenizer
 
 # Output length limits are powers of two, so that beam-search segments of
@@ -37,6 +38,20 @@ def _languages(request: TranslationRequest, detections: list[Detection] | None) 
     return [None if detection.unchanged else detection.language for detection in detections]
 
 
+@dataclasses.dataclass
+class PreparedTranslation:
+    """A request ready for the cache and the engine: its texts (a markup document's flows) segmented."""
+
+    request: TranslationRequest
+    texts: list[str]
+    languages: list[str | None]  # each text's source language; None: returned as it came
+    segmented: list[SegmentedText | None]
+    units: list[tuple[str, str]]  # the distinct (sentence, language) pairs to translate
+    cache_keys: list[str]  # one per unit; none when there is no cache to ask
+    detections: list[Detection] | None
+    documents: list[MarkupDocument] | None
+
+
 class SegmentTranslator(Protocol):
     """What the service needs of an engine (nllb.ipc.client.EngineClient in a worker)."""
 
@@ -55,31 +70,22 @@ class TranslationService:
         self.tokenizer = Tokenizer(model, settings.max_input_tokens)
 
     def translate(self, request: TranslationRequest) -> Translation:
+        return self.complete(self.prepare(request))
+
+    def prepare(self, request: TranslationRequest) -> PreparedTranslation:
+        """Everything before the cache and the engine: identification, markup parsing, segmentation."""
+        documents = None
         if request.markup is not None:
-            return self._translate_documents(request)
-        detections = None if request.source_lang else self.identify(request.texts, request.target_lang)
-        texts, segments, cached = self._run(request.texts, _languages(request, detections), request)
-        return Translation(texts, segments, cached, request.characters, detections)
-
-    def _translate_documents(self, request: TranslationRequest) -> Translation:
-        """HTML or XML: each document's flows of text translated together, then put back among its tags."""
-        documents = [MarkupDocument(text, request.markup) for text in request.texts]
-        detections = (None if request.source_lang else
-                      self.identify([" ".join(document.texts) for document in documents], request.target_lang))
-        per_document = _languages(request, detections)
-        texts = [text for document in documents for text in document.texts]
-        languages = [language for document, language in zip(documents, per_document) for _ in document.texts]
-        translated, segments, cached = self._run(texts, languages, request)
-        rendered, start = [], 0
-        for document in documents:
-            rendered.append(document.render(translated[start:start + len(document.texts)]))
-            start += len(document.texts)
-        return Translation(rendered, segments, cached, request.characters, detections)
-
-    def _run(self, texts: Sequence[str], languages: list[str | None],
-             request: TranslationRequest) -> tuple[list[str], int, int]:
-        """Each text translated from its language (None: returned as it came); with the segments sent and
-        how many of them the cache answered."""
+            # HTML or XML: each document's flows of text are translated together, then put back among its tags.
+            documents = [MarkupDocument(text, request.markup) for text in request.texts]
+            detections = (None if request.source_lang else
+                          self.identify([" ".join(document.texts) for document in documents], request.target_lang))
+            per_document = _languages(request, detections)
+            texts = [text for document in documents for text in document.texts]
+            languages = [language for document, language in zip(documents, per_document) for _ in document.texts]
+        else:
+            detections = None if request.source_lang else self.identify(request.texts, request.target_lang)
+            texts, languages = list(request.texts), _languages(request, detections)
         segmented = []
         for text, language in zip(texts, languages):
             # Segmenting a long list takes a while: stop when nobody waits for it.
@@ -89,20 +95,34 @@ class TranslationService:
                 raise ClientGone()
             segmented.append(segment(text, language) if language else None)
         # A sentence is translated from its text's language; the same sentence twice, once.
-        units = [(s, lang) for text, lang in zip(segmented, languages) if text for s in text.sentences]
-        if not units:
-            return list(texts), 0, 0
-        unique = list(dict.fromkeys(units))
-        found = self._cached(unique, request)
-        misses = [unit for unit in unique if unit not in found]
+        units = list(dict.fromkeys((s, language) for text, language in zip(segmented, languages)
+                                   if text for s in text.sentences))
+        keys = self._keys(units, request) if self.cache and self.cache.available else []
+        return PreparedTranslation(request, texts, languages, segmented, units, keys, detections, documents)
+
+    def complete(self, prepared: PreparedTranslation, looked_up: list[bytes | None] | None = None) -> Translation:
+        """The prepared request translated; `looked_up`: its cache entries when already read, else the
+        service reads them."""
+        request = prepared.request
+        found = self._cached(prepared, looked_up)
+        misses = [unit for unit in prepared.units if unit not in found]
         if misses:
             fresh = self._translate(misses, request)
             found.update(zip(misses, fresh))
             self._store({unit: found[unit] for unit in misses}, request)
-        joined = [text.join([found[(s, lang)] for s in text.sentences]) if text else original
-                  for text, lang, original in zip(segmented, languages, texts)]
-        hits = set(unique) - set(misses)
-        return joined, len(units), sum(1 for u in units if u in hits)
+        texts = [text.join([found[(s, language)] for s in text.sentences]) if text else original
+                 for text, language, original in zip(prepared.segmented, prepared.languages, prepared.texts)]
+        if prepared.documents is not None:
+            rendered, start = [], 0
+            for document in prepared.documents:
+                rendered.append(document.render(texts[start:start + len(document.texts)]))
+                start += len(document.texts)
+            texts = rendered
+        sentences = [(s, language) for text, language in zip(prepared.segmented, prepared.languages)
+                     if text for s in text.sentences]
+        hits = set(prepared.units) - set(misses)
+        return Translation(texts, len(sentences), sum(1 for unit in sentences if unit in hits),
+                           request.characters, prepared.detections)
 
     def candidates(self, texts: Sequence[str], top: int) -> list[list[Candidate]]:
         """The `top` likeliest languages of each text; DetectionUnavailable without an identification model."""
@@ -125,13 +145,14 @@ class TranslationService:
             detections.append(Detection(best.code, best.confidence, unchanged=best.code == target_lang))
         return detections
 
-    def _cached(self, units: list[tuple[str, str]], request: TranslationRequest) -> dict[tuple[str, str], str]:
-        if not self.cache:
+    def _cached(self, prepared: PreparedTranslation,
+                looked_up: list[bytes | None] | None) -> dict[tuple[str, str], str]:
+        if not prepared.cache_keys:
             return {}
-        keys = self._keys(units, request)
-        found = {unit: value for unit, value in zip(units, self.cache.get_many(keys)) if value is not None}
+        values = self.cache.get_many(prepared.cache_keys) if looked_up is None else self.cache.decode(looked_up)
+        found = {unit: value for unit, value in zip(prepared.units, values) if value is not None}
         metrics.cache_hits.inc(len(found))
-        metrics.cache_misses.inc(len(units) - len(found))
+        metrics.cache_misses.inc(len(prepared.units) - len(found))
         return found
 
     def _store(self, translated: dict[tuple[str, str], str], request: TranslationRequest) -> None:

@@ -27,7 +27,7 @@ import falcon
 
 from nllb.access.gate import AccessGate
 from nllb.config import Settings
-from nllb.frontend.auth import admit
+from nllb.frontend.auth import receive
 from nllb.frontend.compat.params import Params, read_params
 from nllb.frontend.errors import APIError
 from nllb.frontend.translate import deadline, translate
@@ -66,8 +66,8 @@ class DeepLTranslateResource(DeepLResource):
         self.gate = gate
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        request = admit(self.gate, req, resp, lambda: self._request(req), lambda parsed: parsed.characters)
-        result = translate(self.service, self.gate, req, request)
+        request = receive(self.gate, req, resp, lambda: self._request(req))
+        result = translate(self.service, self.gate, req, resp, request)
         detected = ([self.tags.tag(d.language) or d.language for d in result.detections]
                     if result.detections else [self.tags.tag(request.source_lang)] * len(request.texts))
         resp.media = {"translations": [

@@ -14,7 +14,7 @@ import falcon
 
 from nllb.access.gate import AccessGate
 from nllb.config import Settings
-from nllb.frontend.auth import admit
+from nllb.frontend.auth import admit, receive
 from nllb.frontend.compat.params import Params, read_params
 from nllb.frontend.errors import APIError
 from nllb.frontend.translate import candidates, deadline, translate
@@ -59,9 +59,8 @@ class GoogleResource:
 
 class TranslateResource(GoogleResource):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        request = admit(self.gate, req, resp, lambda: self._request(req, req.context.params),
-                        lambda parsed: parsed.characters)
-        result = translate(self.service, self.gate, req, request, as_list=True)
+        request = receive(self.gate, req, resp, lambda: self._request(req, req.context.params))
+        result = translate(self.service, self.gate, req, resp, request, as_list=True)
         translations = [{"translatedText": text} for text in result.texts]
         if result.detections is not None:
             for translation, detection in zip(translations, result.detections):

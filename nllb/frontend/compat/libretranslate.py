@@ -17,7 +17,7 @@ import falcon
 
 from nllb.access.gate import AccessGate
 from nllb.config import Settings
-from nllb.frontend.auth import admit
+from nllb.frontend.auth import admit, receive
 from nllb.frontend.compat.params import Params, read_params
 from nllb.frontend.errors import APIError
 from nllb.frontend.translate import candidates, deadline, translate
@@ -70,9 +70,9 @@ def _percent(confidence: float) -> float:
 
 class TranslateResource(LibreTranslateResource):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        request, batch, alternatives = admit(self.gate, req, resp, lambda: self._request(req, req.context.params),
-                                             lambda parsed: parsed[0].characters)
-        result = translate(self.service, self.gate, req, request, batch)
+        request, batch, alternatives = receive(self.gate, req, resp,
+                                               lambda: self._request(req, req.context.params))
+        result = translate(self.service, self.gate, req, resp, request, batch)
         media: dict = {"translatedText": result.texts if batch else result.texts[0]}
         if result.detections is not None:
             detected = [{"confidence": _percent(d.confidence), "language": self.tags.tag(d.language) or "en"}
