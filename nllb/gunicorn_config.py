@@ -30,6 +30,7 @@ limit_request_fields = 64
 limit_request_field_size = 8190
 loglevel = _settings.log_level
 logconfig_dict = logs.gunicorn_logconfig(_settings)
+logger_class = "nllb.logs.GunicornLogger"
 accesslog = None
 # The master stays single-threaded but for the engine supervisor; gunicorn's
 # control socket (a thread and a socket file) is not needed.

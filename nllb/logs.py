@@ -7,9 +7,11 @@ batch line. Texts and translations are logged only with LOG_TEXT=true.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
+
+import ujson
+from gunicorn import glogging
 
 from nllb.config import Settings
 
@@ -26,7 +28,7 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        return ujson.dumps(entry, ensure_ascii=False, escape_forward_slashes=False, default=str)
 
 
 class TextFormatter(logging.Formatter):
@@ -67,3 +69,14 @@ def gunicorn_logconfig(settings: Settings) -> dict:
             "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
         },
     }
+
+
+class GunicornLogger(glogging.Logger):
+    """gunicorn's logger without its access log: nllb writes one line per request itself (nllb.request).
+
+    With a logging configuration given, gunicorn builds every request's access
+    line — a dict of a dozen fields — and only then finds its logger disabled.
+    """
+
+    def access(self, resp, req, environ, request_time) -> None:
+        return
