@@ -3,7 +3,9 @@
 Both run with the same workers and threads and are driven by the same load
 generator with the same request bodies; the service has auth and rate limiting
 on and a real Redis. The figures: requests per second of each, their ratio,
-and the service's own time per cached request (its X-Response-Time).
+and the service's own time per cached request (its X-Response-Time); then,
+one at a time, cached requests of LIST_TEXTS texts against single texts: the
+service's time per text, which says what a request costs beyond its texts.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from pathlib import Path
 
 from nllb.tools.bench import drive, request_bodies
 from nllb.tools.harness import RedisServer, Service, free_port
+
+LIST_TEXTS = 64
 
 
 def run(model_path: Path, workers: int, threads: int, concurrency: list[int], duration: float, clients: int,
@@ -36,6 +40,12 @@ def run(model_path: Path, workers: int, threads: int, concurrency: list[int], du
                 service.start()
                 drive(service.port, 1, 2.0, 1, bodies, service.headers)  # fills the cache
                 served = [drive(service.port, c, duration, clients, bodies, service.headers) for c in concurrency]
+                lists = request_bodies(LIST_TEXTS, "fast")
+                drive(service.port, 1, 2.0, 1, lists, service.headers)
+                result["per_text"] = {
+                    "single": drive(service.port, 1, duration, 1, bodies, service.headers),
+                    "list": drive(service.port, 1, duration, 1, lists, service.headers, LIST_TEXTS),
+                }
             finally:
                 service.stop()
             bare = _Bare(gunicorn, bare_port, Path(tmp) / "bare.log")
@@ -84,4 +94,13 @@ def report(result: dict) -> str:
             f"| {run['concurrency']} | {s['requests_per_s']:.0f} | {b['requests_per_s']:.0f} | {run['ratio']:.2f} | "
             f"{s['latency_ms']['p50']:.2f} | {s['server_ms']['p50']:.3f} | {s['errors'] + b['errors']} |"
         )
+    single, listed = result["per_text"]["single"], result["per_text"]["list"]
+    one, each = single["server_ms"]["p50"], listed["server_ms"]["p50"] / LIST_TEXTS
+    lines += [
+        "",
+        "| cached request, 1 in flight | service time p50 ms (server) | per text ms | per text / single text |",
+        "|---|---:|---:|---:|",
+        f"| 1 text | {one:.3f} | {one:.3f} | 1.00 |",
+        f"| {LIST_TEXTS} texts | {listed['server_ms']['p50']:.3f} | {each:.4f} | {each / one:.2f} |",
+    ]
     return "\n".join(lines)
