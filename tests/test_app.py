@@ -169,8 +169,8 @@ def test_a_token_over_its_request_budget_is_told_when_to_come_back(app):
 def test_a_token_refused_a_moment_ago_is_refused_again_before_its_text_is_segmented(app, monkeypatch):
     token = app.create_token("strict", rate_limit={"requests": 1, "window_seconds": 3600})
     segmented = []
-    real_segment = service_module.segment
-    monkeypatch.setattr(service_module, "segment", lambda text, lang: segmented.append(text) or real_segment(text, lang))
+    segment = service_module.segment
+    monkeypatch.setattr(service_module, "segment", lambda text, lang: segmented.append(text) or segment(text, lang))
     assert app.translate(token, "First.").status_code == 200
     assert app.translate(token, "Second.").status_code == 429  # prepared, then refused with its cache lookup
     assert app.translate(token, "Third.").status_code == 429
