@@ -65,9 +65,10 @@ class SegmentedText:
 # Texts come back: a cached translation is a text seen before, and pysbd costs
 # ~1 ms for a sentence with an abbreviation or an inner full stop — more than
 # the rest of a cached request. Each worker keeps the segmentation of its
-# recent short texts (at most ~8 MB).
+# recent short texts: a few MB, 16 MB at worst (every text of 4-byte
+# characters, held with its parts).
 _REMEMBERED_TEXTS = 4096
-_REMEMBERED_LENGTH = 2000
+_REMEMBERED_LENGTH = 500
 
 
 def segment(text: str, language: str) -> SegmentedText:
