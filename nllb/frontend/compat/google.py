@@ -12,35 +12,23 @@ from __future__ import annotations
 
 import falcon
 
-from nllb.access.gate import AccessGate
 from nllb.config import Settings
 from nllb.frontend.auth import admit, receive
-from nllb.frontend.compat.params import Params, read_params
+from nllb.frontend.compat.params import KeyedResource, Params
 from nllb.frontend.errors import APIError
 from nllb.frontend.translate import candidates, deadline, translate
 from nllb.languages import Languages, LanguageTags
 from nllb.translation import TranslationRequest
 from nllb.translation.markup import MarkupOptions
-from nllb.translation.service import TranslationService
 
 PREFIX = "/language/translate/v2"
 _MAX_SEGMENTS = 128  # Google's own limit of texts per request
 
 
-class GoogleResource:
-    auth = "token"
-
-    def __init__(self, settings: Settings, service: TranslationService, tags: LanguageTags, gate: AccessGate):
-        self.settings = settings
-        self.service = service
-        self.tags = tags
-        self.gate = gate
-
-    def authorization(self, req: falcon.Request) -> str | None:
-        """The key from `?key=` or x-goog-api-key, as a bearer token; the parameters are kept for the responder."""
-        req.context.params = read_params(req, self.settings.max_body_bytes)
-        key = req.context.params.one("key") or req.get_header("x-goog-api-key")
-        return f"Bearer {key}" if isinstance(key, str) and key else req.get_header("Authorization")
+class GoogleResource(KeyedResource):
+    def key(self, req: falcon.Request) -> object:
+        """`?key=` or the x-goog-api-key header."""
+        return req.context.params.one("key") or req.get_header("x-goog-api-key")
 
     def _texts(self, params: Params) -> list[str]:
         texts = params.get("q")

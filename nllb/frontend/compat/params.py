@@ -9,8 +9,34 @@ import urllib.parse
 import falcon
 import ujson
 
+from nllb.access.gate import AccessGate
+from nllb.config import Settings
 from nllb.frontend.errors import APIError
 from nllb.frontend.validation import read_body
+from nllb.languages import LanguageTags
+from nllb.translation.service import TranslationService
+
+
+class KeyedResource:
+    """A resource of a protocol that sends its API key among the parameters: the key, else the Authorization
+    header, is the bearer token; the parameters are read once, here, and kept for the responder."""
+
+    auth = "token"
+
+    def __init__(self, settings: Settings, service: TranslationService, tags: LanguageTags, gate: AccessGate):
+        self.settings = settings
+        self.service = service
+        self.tags = tags
+        self.gate = gate
+
+    def authorization(self, req: falcon.Request) -> str | None:
+        req.context.params = read_params(req, self.settings.max_body_bytes)
+        key = self.key(req)
+        return f"Bearer {key}" if isinstance(key, str) and key else req.get_header("Authorization")
+
+    def key(self, req: falcon.Request) -> object:
+        """The API key where this protocol puts it (req.context.params holds the parameters)."""
+        raise NotImplementedError
 
 
 @dataclasses.dataclass
