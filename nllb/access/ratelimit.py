@@ -68,9 +68,13 @@ class Decision:
         return max(o.retry_after for o in self.outcomes)
 
 
-def weigh(now: float, tats: list[float], budgets: list[Budget], costs: list[int]) -> tuple[bool, list[float], Decision]:
-    """GCRA for several budgets at once: allowed only if every budget allows."""
-    allowed, new_tats, kept = gcra(now, tats, budgets, costs)
+def weigh(now: float, tats: list[float], budgets: list[Budget], costs: list[int],
+          allowed: bool | None = None) -> tuple[bool, list[float], Decision]:
+    """GCRA for several budgets at once: allowed only if every budget allows — or as `allowed` says, when
+    Redis decided on these same timestamps."""
+    fits, new_tats, _ = gcra(now, tats, budgets, costs)
+    allowed = fits if allowed is None else allowed
+    kept = _kept(now, allowed, tats, new_tats)
     return allowed, kept, decide(now, allowed, new_tats, kept, budgets)
 
 
@@ -79,7 +83,12 @@ def gcra(now: float, tats: list[float], budgets: list[Budget],
     """Whether allowed, the timestamps the request would set, and those to keep: the part under the lock."""
     new_tats = [max(tat, now) + cost * b.interval for tat, b, cost in zip(tats, budgets, costs)]
     allowed = all(new - now <= b.window + 1e-9 for new, b in zip(new_tats, budgets))
-    return allowed, new_tats, new_tats if allowed else [max(tat, now) for tat in tats]
+    return allowed, new_tats, _kept(now, allowed, tats, new_tats)
+
+
+def _kept(now: float, allowed: bool, tats: list[float], new_tats: list[float]) -> list[float]:
+    """The timestamps to store: the new ones when allowed; a refusal charges nothing."""
+    return new_tats if allowed else [max(tat, now) for tat in tats]
 
 
 def decide(now: float, allowed: bool, new_tats: list[float], kept: list[float], budgets: list[Budget]) -> Decision:
@@ -252,10 +261,8 @@ class Limiter:
                 tats, values = [float(t) for t in rest[:len(budgets)]], rest[len(budgets):]
                 # Redis decided and updated; the same arithmetic on the same
                 # timestamps gives the figures for the headers.
-                now, allowed = float(now), allowed == 1
-                _, new_tats, _ = gcra(now, tats, budgets, costs)
-                kept = new_tats if allowed else [max(tat, now) for tat in tats]
-                return decide(now, allowed, new_tats, kept, budgets), values if allowed else None
+                allowed, _, decision = weigh(float(now), tats, budgets, costs, allowed=allowed == 1)
+                return decision, values if allowed else None
             except redis.RedisError as exc:
                 self._backoff.failed()
                 log.warning("rate limits fall back to this node's: Redis failed (%s)", exc.__class__.__name__)
