@@ -46,7 +46,8 @@ class PreparedTranslation:
     texts: list[str]
     languages: list[str | None]  # each text's source language; None: returned as it came
     segmented: list[SegmentedText | None]
-    units: list[tuple[str, str]]  # the distinct (sentence, language) pairs to translate
+    sentences: list[tuple[str, str]]  # every (sentence, language) pair, in order, repeats included
+    units: list[tuple[str, str]]  # the distinct ones, to translate
     cache_keys: list[str]  # one per unit; none when there is no cache to ask
     detections: list[Detection] | None
     documents: list[MarkupDocument] | None
@@ -95,10 +96,11 @@ class TranslationService:
                 raise ClientGone()
             segmented.append(segment(text, language) if language else None)
         # A sentence is translated from its text's language; the same sentence twice, once.
-        units = list(dict.fromkeys((s, language) for text, language in zip(segmented, languages)
-                                   if text for s in text.sentences))
+        sentences = [(s, language) for text, language in zip(segmented, languages) if text for s in text.sentences]
+        units = list(dict.fromkeys(sentences))
         keys = self._keys(units, request) if self.cache and self.cache.available else []
-        return PreparedTranslation(request, texts, languages, segmented, units, keys, detections, documents)
+        return PreparedTranslation(request, texts, languages, segmented, sentences, units, keys, detections,
+                                   documents)
 
     def complete(self, prepared: PreparedTranslation, looked_up: list[bytes | None] | None = None) -> Translation:
         """The prepared request translated; `looked_up`: its cache entries when already read, else the
@@ -118,10 +120,8 @@ class TranslationService:
                 rendered.append(document.render(texts[start:start + len(document.texts)]))
                 start += len(document.texts)
             texts = rendered
-        sentences = [(s, language) for text, language in zip(prepared.segmented, prepared.languages)
-                     if text for s in text.sentences]
         hits = set(prepared.units) - set(misses)
-        return Translation(texts, len(sentences), sum(1 for unit in sentences if unit in hits),
+        return Translation(texts, len(prepared.sentences), sum(1 for unit in prepared.sentences if unit in hits),
                            request.characters, prepared.detections)
 
     def candidates(self, texts: Sequence[str], top: int) -> list[list[Candidate]]:
