@@ -57,7 +57,7 @@ def configure(settings: Settings) -> None:
 
 
 def gunicorn_logconfig(settings: Settings) -> dict:
-    """gunicorn's `logconfig_dict`: its error log in nllb's format; no access log (nllb logs requests)."""
+    """gunicorn's `logconfig_dict`: its error log in nllb's format (GunicornLogger writes no access log)."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -66,7 +66,6 @@ def gunicorn_logconfig(settings: Settings) -> dict:
         "root": {"level": settings.log_level.upper(), "handlers": ["stderr"]},
         "loggers": {
             "gunicorn.error": {"level": settings.log_level.upper(), "handlers": [], "propagate": True},
-            "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
         },
     }
 
