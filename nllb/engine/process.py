@@ -4,7 +4,8 @@ The main thread takes requests in; one device thread per model replica takes
 batches out; one answer thread writes results into the slots. CTranslate2
 releases the GIL while it translates, so intake goes on during device work,
 the next batch is ready when the device is free, and a device never waits
-while the answers of its last batch are written.
+while the answers of its last batch are written. When nothing waits, the
+device thread writes its answers itself.
 """
 
 from __future__ import annotations
@@ -129,11 +130,15 @@ class Engine:
             # An exception here ends the engine (_or_exit): no cleanup on that path.
             finished = self._run_batch(batch)
             del self._batch_started[me]
-            if finished is None:
-                with self._busy_lock:
-                    self._busy_devices -= 1
-            else:
+            if finished is not None and len(self.batcher):
                 self._answers.put(finished)
+                continue
+            if finished is not None:
+                # Nothing waits for this device: answering here spares the
+                # hand-off to the answer thread, a wake-up on every lone request.
+                self._deliver(*finished)
+            with self._busy_lock:
+                self._busy_devices -= 1
 
     def _answer_loop(self) -> None:
         while (finished := self._answers.get()) is not None:
