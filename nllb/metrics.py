@@ -42,5 +42,5 @@ source_tokens = Counter("source_tokens_total", "Source tokens sent to the device
 target_tokens = Counter("target_tokens_total", "Target tokens produced by the device.")
 batch_failures = Counter("batch_failures_total", "Batches the device failed, by who was blamed.", ["cause"])
 cohort_return = Histogram(
-    "cohort_return_seconds", "From a batch's end until as many segments as it carried have arrived again "
+    "cohort_return_seconds", "From a batch's end until as many requests as it answered have arrived again "
     "(how long the clients it answered take to come back).", buckets=_LATENCY)

@@ -102,24 +102,62 @@ def test_a_lone_request_never_waits_for_a_refill():
     assert time.monotonic() - started < 0.05
 
 
+def clients(count: int) -> list[list[Example]]:
+    """One single-segment request from each of `count` clients."""
+    return [examples(1) for _ in range(count)]
+
+
+def serve_round(batcher: Batcher, arriving: list[list[Example]], device_seconds: float = 0.2) -> list[Example]:
+    for one in arriving:
+        batcher.put(one)
+    batch = batcher.take()
+    batcher.record(batch, device_seconds)
+    return batch
+
+
 def test_after_a_batch_the_next_waits_for_its_clients_as_long_as_their_bursts_take():
     batcher = Batcher(max_examples=256, max_tokens=10**6, wait_seconds=1.0)
     returns = []
     batcher.on_return = returns.append
     for _ in range(3):  # rounds of 8 clients that come back 50 ms after answers that took the device 200 ms
-        batcher.put(examples(8))
-        batch = batcher.take()
-        batcher.record(batch, device_seconds=0.2)
+        serve_round(batcher, clients(8))
         time.sleep(0.05)
-    batcher.put(examples(8))
+    serve_round(batcher, clients(8))  # the whole burst is there: no wait
     assert len(returns) >= 2 and all(0.04 < r < 0.2 for r in returns)
-    batch = batcher.take()  # the whole burst is there: no wait
-    batcher.record(batch, device_seconds=0.2)
-    half = examples(4)
-    batcher.put(half)
-    late = examples(4)
-    threading.Timer(0.03, batcher.put, args=(late,)).start()
+    half = clients(4)
+    for one in half:
+        batcher.put(one)
+    late = clients(4)
+    threading.Timer(0.03, lambda: [batcher.put(one) for one in late]).start()
     started = time.monotonic()
     got = batcher.take()  # waits for the rest of the burst, not for the 1 s bound
-    assert sorted(map(id, got)) == sorted(map(id, half + late))
+    assert sorted(map(id, got)) == sorted(id(one[0]) for one in half + late)
     assert time.monotonic() - started < 0.5
+
+
+def test_the_segments_of_one_request_are_no_burst_to_wait_for():
+    batcher = Batcher(max_examples=256, max_tokens=10**6, wait_seconds=10)
+    batcher.put(examples(8))  # one client, eight sentences
+    batcher.record(batcher.take(), device_seconds=5.0)
+    again = examples(8)
+    batcher.put(again)
+    started = time.monotonic()
+    assert batcher.take() == again
+    assert time.monotonic() - started < 0.05
+
+
+def test_a_large_burst_is_awaited_as_long_as_large_bursts_take_though_small_ones_come_back_sooner():
+    batcher = Batcher(max_examples=1024, max_tokens=10**6, wait_seconds=1.0)
+    # Small cohorts come back within 10 ms, large ones after 150 ms; more small bursts are measured than large.
+    for size, back_after in [(4, 0.01)] * 5 + [(40, 0.15)] * 3:
+        serve_round(batcher, clients(size))
+        time.sleep(back_after)
+    serve_round(batcher, clients(40))
+    assert batcher.returns.seconds(40) > 0.12 and batcher.returns.seconds(4) < 0.05
+    early = clients(10)
+    for one in early:
+        batcher.put(one)
+    rest = clients(30)
+    threading.Timer(0.1, lambda: [batcher.put(one) for one in rest]).start()
+    got = batcher.take()  # a median over both cohorts (~10 ms) would have started with the first 10
+    assert len(got) == 40

@@ -21,13 +21,12 @@ from __future__ import annotations
 import dataclasses
 import heapq
 import itertools
-import statistics
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 
 from nllb.engine.cost import BatchCost
+from nllb.engine.fit import DecayedLine
 from nllb.ipc.inbox import InboundRequest
 
 
@@ -60,19 +59,46 @@ def batch_shape(batch: list[Example]) -> tuple[int, int]:
 # parse them. Starting the next batch before they are back splits the clients
 # into cohorts that take turns on the device, each batch half full — on an
 # H100 at 256 in flight that halved throughput, since a batch of 128 costs
-# nearly what one of 256 does. So the next batch may wait for the backlog to
-# hold what waited when the last batch ended plus what that batch answered:
-# for as long as the bursts of recent batches took to come back (measured for
-# every batch: from its end until as many segments as it carried have
-# arrived), at most BATCH_TIMEOUT_MS. A lone request never waits: the last
-# batch answered only itself. Before any burst was measured, the wait is a
-# tenth of the last batch's device time. (Waiting only where a cost-model
-# comparison said it paid was tried on an H200 and lowered throughput at 512
-# in flight: docs/PERFORMANCE.md.)
+# nearly what one of 256 does. So the next batch may wait until as many
+# requests have arrived as the last batch answered, for as long as such a
+# burst takes to come back, at most BATCH_TIMEOUT_MS. A lone request never
+# waits: the last batch answered only itself.
+#
+# How long is learned per burst size (ReturnTime): every worker serialises
+# its share of a burst, so 290 clients take several times as long as 30. A
+# single yardstick for all sizes (the median return) was tried on an H100 at
+# 256 in flight: the small cohorts' quick returns set it, the next big burst
+# was cut off after its first 30 clients, and batches alternated between ~290
+# and ~30 (docs/PERFORMANCE.md). Before any burst was measured, the wait is a
+# tenth of the last batch's device time.
 REFILL_FRACTION = 0.1
-# The wait covers the recent bursts' median with this margin.
+# The wait covers the expected return with this margin.
 RETURN_MARGIN = 1.25
-_RETURNS_KEPT = 16
+# Each new burst keeps this share of what the older ones taught.
+_RETURNS_MEMORY = 0.9
+
+
+class ReturnTime:
+    """How long the clients of a batch take to come back, by how many requests it answered."""
+
+    def __init__(self) -> None:
+        self._line = DecayedLine(_RETURNS_MEMORY)  # seconds against requests
+
+    @property
+    def known(self) -> bool:
+        return self._line.known
+
+    def record(self, requests: int, seconds: float) -> None:
+        self._line.add(float(requests), seconds)
+
+    def seconds(self, requests: int) -> float:
+        """The expected return of a burst of `requests`; call only once `known`."""
+        mean_requests, mean_seconds = self._line.means()
+        slope = self._line.slope()
+        if slope is None:  # bursts of one size only: in proportion to them
+            return mean_seconds * requests / mean_requests
+        growth = max(0.0, slope)
+        return max(0.0, mean_seconds - growth * mean_requests) + growth * requests
 
 
 class Batcher:
@@ -84,15 +110,12 @@ class Batcher:
         self.max_seconds = max_seconds
         self.on_return = on_return
         self.cost = BatchCost()
-        # The burst being measured: segments the last batch answered, and how many arrived since it ended.
+        self.returns = ReturnTime()
+        # The burst being awaited: requests the last batch answered, and how many arrived since it ended.
         self._burst_size = 0
         self._burst_arrived = 0
-        self._returns: deque[float] = deque(maxlen=_RETURNS_KEPT)
-        self._typical_return = 0.0  # their median, kept as they come: take() reads it on every arrival
-        self._last_size = 0
         self._last_seconds = 0.0
         self._last_finished = 0.0
-        self._backlog_at_finish = 0
         # One heap per decoding key, ordered by (request arrival + segment index, arrival).
         self._groups: dict[tuple[int, ...], list[Example]] = {}
         self._queued = 0
@@ -113,25 +136,23 @@ class Batcher:
                 heapq.heappush(self._groups.setdefault(example.key, []), example)
             self._queued += len(examples)
             if self._burst_size:
-                self._burst_arrived += len(examples)
+                self._burst_arrived += 1
                 if self._burst_arrived >= self._burst_size:
-                    self._burst_size = 0
-                    self._returns.append(now - self._last_finished)
-                    self._typical_return = statistics.median(self._returns)
+                    self.returns.record(self._burst_size, now - self._last_finished)
                     self.on_return(now - self._last_finished)
+                    self._burst_size = 0
             self._ready.notify()
 
     def record(self, batch: list[Example], device_seconds: float) -> None:
         """A batch just finished: the yardstick for waiting on the next, and for the cost of batches."""
         rows, steps = batch_shape(batch)
+        answered = len({id(e.request) for e in batch})
         with self._ready:
             self.cost.record(rows, steps, device_seconds)
-            self._last_size = len(batch)
             self._last_seconds = device_seconds
             self._last_finished = time.monotonic()
-            self._backlog_at_finish = self._queued
             # A lone request is no burst; a burst still unmeasured is dropped (it came back too slowly to count).
-            self._burst_size = len(batch) if len(batch) > 1 else 0
+            self._burst_size = answered if answered > 1 else 0
             self._burst_arrived = 0
 
     def too_late(self, batch: list[Example]) -> list[Example]:
@@ -168,11 +189,10 @@ class Batcher:
 
     def _wait_for_more(self, group: list[Example]) -> float:
         """Seconds to wait for the last batch's clients to come back; 0 to start now."""
-        expected = min(self.max_examples, self._backlog_at_finish + self._last_size)
-        if len(group) >= expected:
+        if not self._burst_size or len(group) >= self.max_examples:
             return 0.0
-        if self._returns:
-            patience = RETURN_MARGIN * self._typical_return
+        if self.returns.known:
+            patience = RETURN_MARGIN * self.returns.seconds(self._burst_size)
         else:
             patience = REFILL_FRACTION * self._last_seconds
         return self._last_finished + min(self.wait_seconds, patience) - time.monotonic()

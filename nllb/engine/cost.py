@@ -20,37 +20,29 @@ estimate learns from each step.
 
 from __future__ import annotations
 
+from nllb.engine.fit import DecayedLine
+
 # Each new batch keeps this share of what the older ones taught.
 _MEMORY = 0.98
 
 
 class BatchCost:
     def __init__(self) -> None:
-        self._n = self._x = self._y = self._xx = self._xy = 0.0
+        self._line = DecayedLine(_MEMORY)  # seconds per step against hypothesis-steps
         self._largest_work = self._largest_seconds = 0.0  # the batch with the most hypothesis-steps seen
-
-    @property
-    def known(self) -> bool:
-        return self._n > 0
 
     def record(self, rows: int, steps: int, seconds: float) -> None:
         if rows * steps >= self._largest_work:
             self._largest_work, self._largest_seconds = float(rows * steps), seconds
-        x, y = float(rows * steps), seconds / max(1, steps)
-        self._n = _MEMORY * self._n + 1
-        self._x = _MEMORY * self._x + x
-        self._y = _MEMORY * self._y + y
-        self._xx = _MEMORY * self._xx + x * x
-        self._xy = _MEMORY * self._xy + x * y
+        self._line.add(float(rows * steps), seconds / max(1, steps))
 
     def seconds(self, rows: int, steps: int) -> float:
         """The expected device time of a batch; 0 before the first batch."""
-        if not self._n:
+        if not self._line.known:
             return 0.0
-        mean_x, mean_y = self._x / self._n, self._y / self._n
-        spread = self._xx / self._n - mean_x * mean_x
+        mean_x, mean_y = self._line.means()
         # Until batches of different shapes were seen, every batch costs the same per step.
-        growth = max(0.0, (self._xy / self._n - mean_x * mean_y) / spread) if spread > 1e-9 else 0.0
+        growth = max(0.0, self._line.slope() or 0.0)
         fixed = max(0.0, mean_y - growth * mean_x)
         fitted = steps * (fixed + growth * rows * steps)
         if rows * steps > self._largest_work:
