@@ -27,6 +27,7 @@ from pathlib import Path
 
 from nllb.config import QUALITY_BEAMS, Settings
 from nllb.modeldir import ModelDirectory
+from nllb.tools import loadgen
 from nllb.tools.harness import Service
 from nllb.translation.service import decoding_limit
 
@@ -182,46 +183,13 @@ def request_bodies(texts: int, quality: str) -> list[bytes]:
     return bodies
 
 
-def _client_process(port: int, threads: int, duration: float, bodies: list[bytes], headers: dict, queue) -> None:
-    """One load-generator process: `threads` keep-alive connections in a closed loop."""
-    latencies: list[float] = []
-    server_ms: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    stop_at = time.monotonic() + duration
+def _client_process(port: int, connections: int, duration: float, bodies: list[bytes], headers: dict, queue) -> None:
+    """One load-generator process: `connections` keep-alive connections in a closed loop."""
     headers = {"Content-Type": "application/json", **headers}
-
-    def loop(index: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        n = index
-        while time.monotonic() < stop_at:
-            body = bodies[n % len(bodies)]
-            n += 1
-            started = time.perf_counter()
-            try:
-                conn.request("POST", "/translate", body, headers)
-                resp = conn.getresponse()
-                resp.read()
-                ok = resp.status == 200
-                took = resp.getheader("X-Response-Time")
-            except OSError:
-                ok, took = False, None
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-            with lock:
-                if ok:
-                    latencies.append(time.perf_counter() - started)
-                    if took:
-                        server_ms.append(float(took.removesuffix("ms")))
-                else:
-                    errors[0] += 1
-
-    workers = [threading.Thread(target=loop, args=(i,)) for i in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    queue.put((latencies, server_ms, errors[0], _own_cpu_seconds()))
+    requests = [loadgen.encode_post("/translate", body, headers) for body in bodies]
+    before = _own_cpu_seconds()  # not the process's start and imports: only what the load costs
+    tally = loadgen.closed_loop(port, connections, duration, requests)
+    queue.put((tally.latencies, tally.server_ms, tally.errors, _own_cpu_seconds() - before))
 
 
 def _own_cpu_seconds() -> float:
