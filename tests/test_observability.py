@@ -1,14 +1,18 @@
 """Metrics, logs, request tracing and health, as an operator sees them."""
 
 import json
+import logging
 import os
 import signal
+import threading
 import time
 
 import redis as redis_client
 from prometheus_client.parser import text_string_to_metric_families
 from support import ADMIN_TOKEN, RedisServer
 from test_processes import wait_for
+
+from nllb.logs import JsonFormatter, LineHandler
 
 
 def scrape(srv) -> dict:
@@ -179,3 +183,23 @@ def test_metrics_can_require_the_admin_token(make_server):
     srv = make_server(METRICS_AUTH="admin").start()
     assert srv.get("/metrics").status == 401
     assert srv.admin("GET", "/metrics").status == 200
+
+
+def test_log_lines_from_many_threads_come_out_whole_and_none_waits_on_a_lock_held_elsewhere():
+    read, write = os.pipe()
+    handler = LineHandler(write)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.Logger("lines")
+    logger.addHandler(handler)
+    with handler.lock:  # what StreamHandler holds across its write; a blocked writer would hang here
+        writers = [threading.Thread(target=lambda n=n: [logger.warning("line", extra={"fields": {"n": n, "i": i}})
+                                                           for i in range(50)]) for n in range(8)]
+        for thread in writers:
+            thread.start()
+        for thread in writers:
+            thread.join(timeout=5)
+        assert not any(thread.is_alive() for thread in writers)
+    os.close(write)
+    with os.fdopen(read) as lines:
+        got = [json.loads(line) for line in lines]
+    assert sorted((entry["n"], entry["i"]) for entry in got) == [(n, i) for n in range(8) for i in range(50)]
