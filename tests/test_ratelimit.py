@@ -1,7 +1,10 @@
 """GCRA arithmetic, and exact limits under contention from many processes and threads."""
 
+import fcntl
 import os
+import signal
 import threading
+import time
 
 from nllb.access.ratelimit import Budget, LocalLimiter, weigh
 
@@ -56,3 +59,22 @@ def test_the_shared_memory_limiter_is_exact_across_processes_and_threads():
     os.close(write)
     totals = [int(x) for x in os.read(read, 4096).split()]
     assert len(totals) == 4 and sum(totals) == 4 * 300  # 1,920 attempts a key, exactly the limit allowed
+
+
+def test_a_worker_killed_while_it_holds_the_table_blocks_the_others_only_until_it_dies():
+    limiter = LocalLimiter.create("test-limits-killed")
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        limiter._lock(fcntl.F_WRLCK, 0, LocalLimiter.size)  # every stripe, as a worker mid-update holds one
+        os.write(write, b"held")
+        time.sleep(60)
+        os._exit(0)
+    assert os.read(read, 4) == b"held"
+    decided = threading.Event()
+    threading.Thread(target=lambda: decided.set() if limiter.check("token", [Budget(5, 60)], [1]) else None,
+                     daemon=True).start()
+    assert not decided.wait(0.3)  # the lock holds while its holder lives
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    assert decided.wait(5)  # the kernel released it with the process

@@ -19,7 +19,9 @@ limits take over until it is back.
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
+import errno
 import fcntl
 import hashlib
 import logging
@@ -107,6 +109,18 @@ def decide(now: float, allowed: bool, new_tats: list[float], kept: list[float], 
 
 # struct flock on Linux x86-64 and arm64: type, whence, start, len, pid.
 _FLOCK = struct.Struct("hhqqi4x")
+# fcntl() straight from libc through ctypes.PyDLL, which keeps the GIL. The
+# fcntl module lets the GIL go around every call, so a thread that had just
+# taken a stripe's lock went on to wait for its interpreter — up to the 5 ms
+# switch interval while its worker's other threads ran — and every other
+# worker queued behind it: under a burst on one token (an H200 at 256 in
+# flight) that lock was where a worker's threads waited most. Taken without
+# blocking and without letting the GIL go, a lock is held only by a running
+# thread; while another process holds it, the thread sleeps and tries again.
+_LIBC = ctypes.PyDLL(None, use_errno=True)
+_LIBC.fcntl.argtypes = (ctypes.c_int, ctypes.c_int, ctypes.c_char_p)  # variadic in C: its third is a pointer here
+_LIBC.fcntl.restype = ctypes.c_int
+_LOCK_RETRY_SECONDS = 20e-6
 _STRIPES = 64
 _ENTRIES = 64
 _ENTRY = np.dtype([("key", "<i8"), ("tat", "<f8", (2,))])
@@ -137,7 +151,14 @@ class LocalLimiter:
         return self._lock_fd
 
     def _lock(self, kind: int, start: int, length: int) -> None:
-        fcntl.fcntl(self._own_description(), fcntl.F_OFD_SETLKW, _FLOCK.pack(kind, os.SEEK_SET, start, length, 0))
+        """Take (F_WRLCK) or release (F_UNLCK) a byte range of the table, holding the GIL throughout."""
+        request = _FLOCK.pack(kind, os.SEEK_SET, start, length, 0)
+        description = self._own_description()
+        while _LIBC.fcntl(description, fcntl.F_OFD_SETLK, request) != 0:
+            failure = ctypes.get_errno()
+            if failure not in (errno.EAGAIN, errno.EACCES, errno.EINTR):
+                raise OSError(failure, os.strerror(failure))
+            time.sleep(_LOCK_RETRY_SECONDS)
 
     @classmethod
     def create(cls, name: str) -> "LocalLimiter":
