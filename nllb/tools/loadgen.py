@@ -21,6 +21,8 @@ import socket
 import time
 
 _HEAD_END = b"\r\n\r\n"
+# A reply not complete after this long counts as an error (what http.client's timeout did).
+REPLY_TIMEOUT_SECONDS = 120.0
 
 
 @dataclasses.dataclass
@@ -50,6 +52,15 @@ class _Connection:
         self.buffer = b""
         self.started = time.perf_counter()
         self.sock.sendall(request)
+
+    def read(self) -> bytes:
+        """What arrived, added to the buffer; b"" once the server closed the connection (or it failed)."""
+        try:
+            chunk = self.sock.recv(65536)
+        except OSError:
+            return b""
+        self.buffer += chunk
+        return chunk
 
     def answer(self) -> tuple[int, dict[bytes, bytes]] | None:
         """Status and headers (names in lower case) once the whole reply is in; None while it is not."""
@@ -82,28 +93,30 @@ def closed_loop(port: int, connections: int, duration: float, requests: list[byt
     for _ in range(connections):
         start(_Connection(port))
     while selector.get_map():
-        for key, _ in selector.select(timeout=1.0):
+        ready = selector.select(timeout=1.0)
+        if not ready:  # nothing moved for a second: give up on replies that are overdue
+            overdue = time.perf_counter() - REPLY_TIMEOUT_SECONDS
+            for key in list(selector.get_map().values()):
+                if key.data.started < overdue:
+                    selector.unregister(key.fileobj)
+                    key.data.sock.close()
+                    tally.errors += 1
+        for key, _ in ready:
             conn: _Connection = key.data
-            try:
-                chunk = conn.sock.recv(65536)
-            except OSError:
-                chunk = b""
-            conn.buffer += chunk
+            chunk = conn.read()
             reply = conn.answer() if chunk else None
             if chunk and reply is None:
-                continue
+                continue  # more of this reply to come
             selector.unregister(conn.sock)
-            if reply is None or reply[1].get(b"connection") == b"close":
-                conn.sock.close()
-                conn = _Connection(port) if time.monotonic() < stop_at else None
             if reply is not None and reply[0] == 200:
-                tally.latencies.append(time.perf_counter() - key.data.started)
+                tally.latencies.append(time.perf_counter() - conn.started)
                 if took := reply[1].get(b"x-response-time"):
                     tally.server_ms.append(float(took.removesuffix(b"ms")))
             else:
                 tally.errors += 1
-            if conn is not None and time.monotonic() < stop_at:
-                start(conn)
-            elif conn is not None:
+            reusable = reply is not None and reply[1].get(b"connection") != b"close"
+            if not reusable or time.monotonic() >= stop_at:
                 conn.sock.close()
+            if time.monotonic() < stop_at:
+                start(conn if reusable else _Connection(port))
     return tally
