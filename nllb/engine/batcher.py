@@ -70,7 +70,9 @@ def batch_shape(batch: list[Example]) -> tuple[int, int]:
 # 256 in flight: the small cohorts' quick returns set it, the next big burst
 # was cut off after its first 30 clients, and batches alternated between ~290
 # and ~30 (docs/PERFORMANCE.md). Before any burst was measured, the wait is a
-# tenth of the last batch's device time.
+# tenth of the last batch's device time. (Waiting only where a cost-model
+# comparison said it paid was tried on an H200 and lowered throughput at 512
+# in flight: docs/PERFORMANCE.md.)
 REFILL_FRACTION = 0.1
 # The wait covers the expected return with this margin.
 RETURN_MARGIN = 1.25
