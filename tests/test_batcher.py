@@ -3,6 +3,8 @@
 import threading
 import time
 
+import pytest
+
 from nllb.engine.batcher import Batcher, Example
 from nllb.engine.cost import BatchCost
 from nllb.ipc.inbox import InboundRequest
@@ -90,12 +92,12 @@ def test_examples_past_their_deadline_never_leave_the_batcher():
     assert batcher.take() == alive and len(batcher) == 0
 
 
-def test_a_lone_request_never_waits_for_a_refill():
+@pytest.mark.parametrize("sentences", [1, 8], ids=["one sentence", "a list of eight"])
+def test_a_lone_request_never_waits_for_a_refill(sentences):
     batcher = Batcher(max_examples=256, max_tokens=10**6, wait_seconds=10)
-    lone = examples(1)
-    batcher.put(lone)
+    batcher.put(examples(sentences))  # one client: the segments of one request are no burst to wait for
     batcher.record(batcher.take(), device_seconds=5.0)
-    again = examples(1)
+    again = examples(sentences)
     batcher.put(again)
     started = time.monotonic()
     assert batcher.take() == again
@@ -133,17 +135,6 @@ def test_after_a_batch_the_next_waits_for_its_clients_as_long_as_their_bursts_ta
     got = batcher.take()  # waits for the rest of the burst, not for the 1 s bound
     assert sorted(map(id, got)) == sorted(id(one[0]) for one in half + late)
     assert time.monotonic() - started < 0.5
-
-
-def test_the_segments_of_one_request_are_no_burst_to_wait_for():
-    batcher = Batcher(max_examples=256, max_tokens=10**6, wait_seconds=10)
-    batcher.put(examples(8))  # one client, eight sentences
-    batcher.record(batcher.take(), device_seconds=5.0)
-    again = examples(8)
-    batcher.put(again)
-    started = time.monotonic()
-    assert batcher.take() == again
-    assert time.monotonic() - started < 0.05
 
 
 def test_a_large_burst_is_awaited_as_long_as_large_bursts_take_though_small_ones_come_back_sooner():
