@@ -152,3 +152,34 @@ def test_a_large_burst_is_awaited_as_long_as_large_bursts_take_though_small_ones
     threading.Timer(0.1, lambda: [batcher.put(one) for one in rest]).start()
     got = batcher.take()  # a median over both cohorts (~10 ms) would have started with the first 10
     assert len(got) == 40
+
+
+def test_when_only_part_of_a_burst_comes_back_the_rest_waits_only_as_long_as_the_burst_would_take():
+    batcher = Batcher(max_examples=256, max_tokens=10**6, wait_seconds=1.0)
+    serve_round(batcher, clients(2))  # answered two clients; the queue is empty now
+    taken = []
+    device = threading.Thread(target=lambda: taken.append(batcher.take()), daemon=True)
+    device.start()
+    time.sleep(0.05)  # the device thread waits for work
+    one = clients(1)[0]
+    batcher.put(one)  # one of the two comes back; the other never does
+    device.join(timeout=2)
+    assert taken == [one]  # started after the patience (a tenth of 0.2 s), not left waiting for the second
+
+
+def test_a_burst_trickling_in_wakes_the_waiting_device_thread_once_it_is_back_not_at_each_request():
+    batcher = Batcher(max_examples=1024, max_tokens=10**6, wait_seconds=5.0)
+    serve_round(batcher, clients(64))
+    batcher.returns.record(64, 5.0)  # only the arrivals can end this wait
+    walks = []
+    walk = batcher._drop_expired
+    batcher._drop_expired = lambda: (walks.append(1), walk())
+    taken = []
+    device = threading.Thread(target=lambda: taken.append(batcher.take()), daemon=True)
+    device.start()
+    for one in clients(64):
+        batcher.put(one)
+        time.sleep(0.001)  # each arrival leaves the waiting thread time to run
+    device.join(timeout=5)
+    assert len(taken[0]) == 64
+    assert len(walks) <= 4  # each wake walks the queue: once on entry, on the first arrival, when the burst is back

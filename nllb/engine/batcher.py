@@ -131,11 +131,15 @@ class Batcher:
     def put(self, examples: list[Example]) -> None:
         now = time.monotonic()
         with self._ready:
+            idle = not self._queued
             arrival = next(self._arrivals)
+            grown = 0
             for example in examples:
                 example.order = (arrival + example.index, arrival)
                 example.enqueued_at = now
-                heapq.heappush(self._groups.setdefault(example.key, []), example)
+                group = self._groups.setdefault(example.key, [])
+                heapq.heappush(group, example)
+                grown = max(grown, len(group))
             self._queued += len(examples)
             if self._burst_size:
                 self._burst_arrived += 1
@@ -143,7 +147,13 @@ class Batcher:
                     self.returns.record(self._burst_size, now - self._last_finished)
                     self.on_return(now - self._last_finished)
                     self._burst_size = 0
-            self._ready.notify()
+            # A device thread waiting for a burst wakes when the burst is
+            # back or a batch is full, not at each of its requests: every
+            # wake walks the queue under the GIL the intake thread needs, and
+            # a burst of 256 woke it 256 times. The first arrival into an
+            # empty queue always wakes it: it waits without a timeout then.
+            if idle or not self._burst_size or grown >= self.max_examples:
+                self._ready.notify()
 
     def record(self, batch: list[Example], device_seconds: float) -> None:
         """A batch just finished: the yardstick for waiting on the next, and for the cost of batches."""
