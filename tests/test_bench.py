@@ -1,0 +1,24 @@
+"""`nllb bench`'s own measurements, without a model."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from nllb.tools.bench import RawCeiling
+
+
+def test_the_raw_ceiling_leaves_the_first_call_at_each_batch_size_out_of_its_timing():
+    ceiling = RawCeiling.__new__(RawCeiling)
+    ceiling.model = SimpleNamespace(placement=SimpleNamespace(name="cpu", compute_type="float32"))
+    seen = set()
+
+    def run(batch: int, first: int = 0) -> tuple[float, int]:
+        """10 ms a call, but the first at a new size takes a second (caches growing)."""
+        took = 0.01 if batch in seen else 1.0
+        seen.add(batch)
+        return took, batch
+
+    ceiling.run = run
+    throughput = ceiling.measure([8], seconds=0.05)["throughput"]
+    assert throughput["8"]["sentences_per_s"] == pytest.approx(800)
+    assert throughput["1"]["sentences_per_s"] == pytest.approx(100)
