@@ -21,6 +21,7 @@ from nllb.access.admin import resolve_admin_token
 from nllb.access.ratelimit import LocalLimiter
 from nllb.config import ConfigError, Settings
 from nllb.engine.supervisor import EngineSupervisor
+from nllb.ipc import ConnectionBoard
 from nllb.ipc.exchange import Exchange
 from nllb.ipc.slots import SlotLayout
 from nllb.modeldir import ModelDirectory, ModelDirectoryError
@@ -40,6 +41,7 @@ class Runtime:
         self.metrics_dir = metrics_dir
         self.limits = LocalLimiter.create("nllb-ratelimit")
         self.exchange = Exchange.create(settings.slot_count, settings.threads, SlotLayout())
+        self.connections = ConnectionBoard.create(settings.slot_count)
         # In the state record, so workers, probes and the supervisor judge a wedged engine alike.
         self.exchange.state.set_stall_limits(settings.engine_stall_seconds, settings.batch_stall_seconds)
         self.supervisor = EngineSupervisor(
@@ -55,6 +57,7 @@ class Runtime:
     def reclaim_slot(self, slot: int | None) -> None:
         if slot is not None:
             self.exchange.reclaim(slot)
+            self.connections.clear(slot)
             self.free_slots.append(slot)
             self.free_slots.sort()
 
@@ -108,6 +111,8 @@ def enter_worker(server, worker) -> None:
 
     setproctitle.setproctitle("nllb: worker")
     _runtime.worker_slot = worker.nllb_slot
+    if worker.nllb_slot is not None:
+        worker.connections = (_runtime.connections, worker.nllb_slot)
     gunicorn.util.write_error = write_gunicorn_error
 
 

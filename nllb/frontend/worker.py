@@ -20,6 +20,11 @@ not from when a thread got to it.
 Both refusals are written by the main loop, which then lingers on the
 connection — draining what the client still sends until it closes, so no
 reset destroys the answer — without holding any thread.
+
+Balance: a worker holding more connections than the mean stops accepting
+(nllb.ipc.connections), and looks again every 10 ms. So that
+a stuck worker below the mean cannot leave new clients waiting, a worker that
+has held back for `_BALANCE_PATIENCE_SECONDS` takes one connection anyway.
 """
 
 from __future__ import annotations
@@ -37,8 +42,12 @@ import ujson
 from gunicorn import util
 from gunicorn.workers import gthread
 
+from nllb.ipc import ConnectionBoard
+
 _HEAD_END = b"\r\n\r\n"
 _LINGER_SECONDS = 2.0
+_BALANCE_RECHECK_SECONDS = 0.01
+_BALANCE_PATIENCE_SECONDS = 0.1
 
 
 def error_response(status: str, code: str, message: str, retry_after: int | None = None) -> bytes:
@@ -56,6 +65,9 @@ _HEAD_TOO_SLOW = error_response("408 Request Timeout", "request_timeout", "The r
 
 
 class ThreadWorker(gthread.ThreadWorker):
+    # After the fork, nllb.server puts here the board of connections per worker and this worker's slot on it.
+    connections: tuple[ConnectionBoard, int] | None = None
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         from nllb.config import Settings
@@ -73,6 +85,7 @@ class ThreadWorker(gthread.ThreadWorker):
         self._waiting: collections.deque[float] = collections.deque()
         self._waiting_lock = threading.Lock()
         self._arrival = threading.local()
+        self._holding_back_since: float | None = None
 
     def load_wsgi(self) -> None:
         super().load_wsgi()
@@ -84,7 +97,39 @@ class ThreadWorker(gthread.ThreadWorker):
 
         self.wsgi = stamped
 
-    # Main thread: heads, dispatch, refusals.
+    # Main thread: balance, heads, dispatch, refusals.
+
+    def set_accept_enabled(self, enabled: bool) -> None:
+        super().set_accept_enabled(enabled and self._within_share())
+
+    def accept(self, listener) -> None:
+        super().accept(listener)
+        self.set_accept_enabled(self.nr_conns < self.worker_connections)
+
+    def wait_for_and_dispatch_events(self, timeout: float) -> None:
+        if self.connections is not None:
+            board, slot = self.connections
+            board.publish(slot, self.nr_conns)
+        if self._holding_back_since is not None:
+            timeout = min(timeout, _BALANCE_RECHECK_SECONDS)  # gthread's loop calls set_accept_enabled again
+        super().wait_for_and_dispatch_events(timeout)
+
+    def _within_share(self) -> bool:
+        """Whether to accept: at or below the mean of connections per worker, or held back too long."""
+        if self.connections is None:
+            return True
+        board, slot = self.connections
+        board.publish(slot, self.nr_conns)
+        if not board.above_mean(slot):
+            self._holding_back_since = None
+            return True
+        now = time.monotonic()
+        if self._holding_back_since is None:
+            self._holding_back_since = now
+        elif now - self._holding_back_since >= _BALANCE_PATIENCE_SECONDS:
+            self._holding_back_since = now
+            return True
+        return False
 
     def enqueue_req(self, conn) -> None:
         """gthread's hand-off of a readable connection: collect its request head first, then dispatch."""
