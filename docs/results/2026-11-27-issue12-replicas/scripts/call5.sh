@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# GPU call 5 (session 23): engine wake-ups (B = HEAD 793ddcf) vs its parent (A = e4a3044), alternating;
+# two replicas on one GPU (INTER_THREADS=2); raw translate_batch with two concurrent calls.
+R=$PWD
+python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl 2>/dev/null
+export PYTHONUNBUFFERED=1 PYTHONWARNINGS=ignore
+mkdir -p /tmp/cublas; L=/usr/local/cuda-13.0/targets/x86_64-linux/lib
+ln -sf $L/libcublas.so.13 /tmp/cublas/libcublas.so.12; ln -sf $L/libcublasLt.so.13 /tmp/cublas/libcublasLt.so.12
+export LD_LIBRARY_PATH=/tmp/cublas:$LD_LIBRARY_PATH PYTHONPATH=/tmp/site
+nvidia-smi --query-gpu=name --format=csv,noheader | tee $OUT/gpu.txt; nproc >> $OUT/gpu.txt
+[ -f /tmp/models/600M/model.bin ] || python3 -m nllb model synth --size 600M /tmp/models/600M >/dev/null
+E="COMPUTE_TYPE=float16 DEVICE_INDEX=0 MAX_DECODING_LENGTH=48"
+echo "== raw concurrent $(date +%T)" >> $OUT/tables.txt
+timeout 120 python3 .gpu/raw_concurrent.py /tmp/models/600M $E INTER_THREADS=2 >> $OUT/tables.txt 2>$OUT/raw.err
+C="--model /tmp/models/600M --clients 8 --duration 8 --set COMPUTE_TYPE=float16 --set DEVICE_INDEX=0 --quality fast --lone-requests 2"
+b() { local name=$1 dir=$2; shift 2
+  echo "== $name $(date +%T)" | tee -a $OUT/tables.txt
+  (cd $dir && timeout 120 python3 -m nllb bench $C "$@" --out $OUT/$name.json >> $OUT/tables.txt 2>$OUT/$name.err) || tail -5 $OUT/$name.err
+}
+b B-1 $R --concurrency 256,512,1024
+b A-1 $R/.before --concurrency 256,512,1024
+b I2-1 $R --concurrency 256,512,1024 --set INTER_THREADS=2
+b B-2 $R --concurrency 256,512
+b A-2 $R/.before --concurrency 256,512
+cd $OUT && tar czf results.tgz *.json *.err && rm -f *.json *.err
