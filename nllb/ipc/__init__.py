@@ -15,4 +15,6 @@ from nllb.ipc.connections import ConnectionBoard
 from nllb.ipc.exchange import Exchange
 from nllb.ipc.state import EngineState, EngineStatus
 
-__all__ = ["BreakerState", "CircuitBreaker", "ConnectionBoard", "EngineClient", "EngineState", "EngineStatus", "Exchange"]
+__all__ = [
+    "BreakerState", "CircuitBreaker", "ConnectionBoard", "EngineClient", "EngineState", "EngineStatus", "Exchange",
+]

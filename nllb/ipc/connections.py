@@ -2,13 +2,12 @@
 
 All workers wait on one listening socket, and the kernel hands each new
 connection to whichever accept() wins the race: 64 keep-alive clients over 8
-workers were dealt between 4 and 16 each. Under load that matters more than
-the mean suggests. A batch's answers reach its clients at once; each worker
-serves its share of them one after the other under its GIL, so the worker
-with the most clients decides when the last of them is back, and the device
-waits for that (docs/PERFORMANCE.md). So a worker that holds more connections
-than the mean of the live workers stops accepting until it is back to the
-mean or below; the least loaded worker always accepts.
+workers were dealt between 4 and 16 each. A worker serves its clients under
+one GIL, so the one dealt the most is the slowest to answer them all, while
+another sits idle. So a worker that holds more connections than the mean of
+the live workers stops accepting until it is back to the mean or below; the
+least loaded worker always accepts. On two cores that served 12% more
+requests (docs/PERFORMANCE.md).
 
 The board is a row of counts in memory shared by the master and the workers,
 one per worker slot: each worker writes its own, the master clears the slot
