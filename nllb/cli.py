@@ -60,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--workers", type=int, help="default: what `nllb serve` picks on this machine")
     bench.add_argument("--threads", type=int, help="default: what `nllb serve` picks on this machine")
     bench.add_argument("--clients", type=int, default=4, help="load-generator processes")
-    bench.add_argument("--lone-requests", type=int, default=50)
+    bench.add_argument("--lone-requests", type=_at_least_one, default=50,
+                       help="lone requests timed against direct calls, in pairs")
     bench.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                        help="service setting for this run (DEVICE, COMPUTE_TYPE, MAX_BATCH_SIZE, ...)")
     bench.add_argument("--open-loop", default="",
@@ -153,6 +154,16 @@ def _model(args: argparse.Namespace) -> int:
     from nllb.tools import models
 
     return models.main(args)
+
+
+def _at_least_one(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {raw!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def _per_window(raw: str) -> tuple[int, int]:

@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from nllb import cli
 from nllb.tools.bench import RawCeiling
 
 
@@ -22,3 +23,10 @@ def test_the_raw_ceiling_leaves_the_first_call_at_each_batch_size_out_of_its_tim
     throughput = ceiling.measure([8], seconds=0.05)["throughput"]
     assert throughput["8"]["sentences_per_s"] == pytest.approx(800)
     assert throughput["1"]["sentences_per_s"] == pytest.approx(100)
+
+
+def test_no_lone_requests_is_refused_before_anything_starts(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["bench", "--model", "/nonexistent", "--lone-requests", "0"])
+    assert exit_.value.code == 2
+    assert "--lone-requests: must be at least 1" in capsys.readouterr().err
