@@ -7,15 +7,20 @@ import time
 from pathlib import Path
 
 
-def established_per_worker(server) -> dict[int, int]:
-    """Established connections to the service's port held by each worker, by pid (from /proc)."""
-    port = f"{server.port:04X}"
-    inodes = set()
+def server_sockets(port: int) -> list[tuple[str, str]]:
+    """(TCP state, inode) of every socket on the service's side of its port but the listener (from /proc)."""
+    found = []
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for line in Path(table).read_text().splitlines()[1:]:
             fields = line.split()
-            if fields[1].endswith(":" + port) and fields[3] == "01":
-                inodes.add(fields[9])
+            if fields[1].endswith(f":{port:04X}") and fields[3] != "0A":
+                found.append((fields[3], fields[9]))
+    return found
+
+
+def established_per_worker(server) -> dict[int, int]:
+    """Established connections to the service's port held by each worker, by pid."""
+    inodes = {inode for state, inode in server_sockets(server.port) if state == "01"}
     counts = {}
     for pid in server.workers():
         held = 0
@@ -47,7 +52,7 @@ def wait_until_every_worker_accepts(server, timeout: float = 30) -> None:
     while len(seen) < len(server.workers()) and time.monotonic() < end:
         with kept_alive(server.port):
             seen |= {pid for pid, held in established_per_worker(server).items() if held}
-    while sum(established_per_worker(server).values()) and time.monotonic() < end:
+    while server_sockets(server.port) and time.monotonic() < end:  # closed by the workers too, and counted
         time.sleep(0.05)
 
 
