@@ -6,7 +6,10 @@ import signal
 import threading
 import time
 
-from nllb.access.ratelimit import Budget, LocalLimiter, weigh
+import redis
+
+from nllb.access.ratelimit import Budget, Limiter, LocalLimiter, weigh
+from nllb.redisconn import FIRST_BACKOFF_SECONDS, connect
 
 
 def test_a_budget_allows_a_burst_of_its_limit_then_refills_one_unit_per_interval():
@@ -78,3 +81,22 @@ def test_a_worker_killed_while_it_holds_the_table_blocks_the_others_only_until_i
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
     assert decided.wait(5)  # the kernel released it with the process
+
+
+def redis_decides(limiter: Limiter) -> bool:
+    """One request through `limiter`: True when Redis decided it (it then also reads the keys asked for)."""
+    decision, values = limiter.check_and_read("t", [Budget(10**6, 60)], [1], ["nllb:tr:unset"])
+    assert decision.allowed
+    return values == [None]
+
+
+def test_redis_limits_survive_a_flushed_script_cache_and_a_restarted_redis(redis_server):
+    limiter = Limiter(LocalLimiter.create("test-flush"), connect(redis_server.url))
+    assert redis_decides(limiter)
+    redis.Redis.from_url(redis_server.url).script_flush()
+    assert redis_decides(limiter)  # the script is loaded again, on the same connection
+    redis_server.stop()
+    assert not redis_decides(limiter)  # this node's limits take over
+    redis_server.start()
+    time.sleep(FIRST_BACKOFF_SECONDS + 0.1)
+    assert redis_decides(limiter)  # on a new connection
