@@ -294,11 +294,11 @@ class Limiter:
         """The script on this thread's own connection, loading it where Redis does not have it.
 
         This is the one Redis call of a cached request. Through redis-py's
-        client it cost 130-140 µs of CPU, against 60 µs on a connection kept
-        by the thread (the client checks a connection out of its pool and
-        back, and wraps the command in retries and hooks, on every call).
-        redis-py's pool holds a connection per thread busy at once anyway, so
-        keeping one per thread opens no more.
+        client, which checks a connection out of its pool and back and wraps
+        the command in retries and hooks on every call, a check cost 75 µs
+        more CPU (docs/PERFORMANCE.md). So each worker thread keeps a
+        connection of its own for it; the cache's writes and the token store
+        still use the client's pool.
         """
         connection = getattr(self._connections, "redis", None)
         if connection is None:
