@@ -262,7 +262,6 @@ class Limiter:
         self.namespace = namespace
         self._script = client.register_script(_GCRA) if client is not None else None
         self._backoff = Backoff()
-        self._connections = threading.local()
 
     def check(self, key: str, budgets: list[Budget], costs: list[int]) -> Decision:
         return self.check_and_read(key, budgets, costs, [])[0]
@@ -278,7 +277,7 @@ class Limiter:
             try:
                 keys = [f"{self.namespace}{key}:{i}" for i in range(len(budgets))]
                 args = [x for b in budgets for x in (b.window, b.interval)] + list(costs)
-                allowed, now, *rest = self._run_script(keys + reads, args)
+                allowed, now, *rest = self._script(keys=keys + reads, args=args)
                 self._backoff.succeeded()
                 tats, values = [float(t) for t in rest[:len(budgets)]], rest[len(budgets):]
                 # Redis decided and updated; the same arithmetic on the same
@@ -289,31 +288,3 @@ class Limiter:
                 self._backoff.failed()
                 log.warning("rate limits fall back to this node's: Redis failed (%s)", exc.__class__.__name__)
         return self.local.check(key, budgets, costs), None
-
-    def _run_script(self, keys: list[str], args: list) -> list:
-        """The script on this thread's own connection, loading it where Redis does not have it.
-
-        This is the one Redis call of a cached request. Through redis-py's
-        client, which checks a connection out of its pool and back and wraps
-        the command in retries and hooks on every call, a check cost 75 µs
-        more CPU (docs/PERFORMANCE.md). So each worker thread keeps a
-        connection of its own for it; the cache's writes and the token store
-        still use the client's pool.
-        """
-        connection = getattr(self._connections, "redis", None)
-        if connection is None:
-            connection = self._connections.redis = self.redis.connection_pool.get_connection()
-        try:
-            try:
-                connection.send_command("EVALSHA", self._script.sha, len(keys), *keys, *args)
-                return connection.read_response()
-            except redis.exceptions.NoScriptError:  # a restarted or flushed Redis
-                connection.send_command("SCRIPT", "LOAD", _GCRA)
-                connection.read_response()
-                connection.send_command("EVALSHA", self._script.sha, len(keys), *keys, *args)
-                return connection.read_response()
-        except (redis.ConnectionError, redis.TimeoutError):
-            self._connections.redis = None
-            connection.disconnect()
-            self.redis.connection_pool.release(connection)
-            raise
