@@ -1,4 +1,4 @@
-"""check_and_read against a local Redis: redis-py's Script call (before) and the thread's own connection (after), alternating."""
+"""check_and_read against a local Redis, with thread-connection.patch applied: redis-py's Script call (before) and the thread's own connection (after), alternating."""
 import tempfile, time
 from pathlib import Path
 from nllb.tools.harness import RedisServer
