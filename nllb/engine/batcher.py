@@ -95,12 +95,12 @@ class ReturnTime:
 
     def seconds(self, requests: int) -> float:
         """The expected return of a burst of `requests`; call only once `known`."""
-        mean_requests, mean_seconds = self._line.means()
-        slope = self._line.slope()
-        if slope is None:  # bursts of one size only: in proportion to them
+        fit = self._line.never_falling()
+        if fit is None:  # bursts of one size only: in proportion to them
+            mean_requests, mean_seconds = self._line.means()
             return mean_seconds * requests / mean_requests
-        growth = max(0.0, slope)
-        return max(0.0, mean_seconds - growth * mean_requests) + growth * requests
+        fixed, growth = fit
+        return fixed + growth * requests
 
 
 class Batcher:

@@ -40,10 +40,8 @@ class BatchCost:
         """The expected device time of a batch; 0 before the first batch."""
         if not self._line.known:
             return 0.0
-        mean_x, mean_y = self._line.means()
         # Until batches of different shapes were seen, every batch costs the same per step.
-        growth = max(0.0, self._line.slope() or 0.0)
-        fixed = max(0.0, mean_y - growth * mean_x)
+        fixed, growth = self._line.never_falling() or (self._line.means()[1], 0.0)
         fitted = steps * (fixed + growth * rows * steps)
         if rows * steps > self._largest_work:
             return max(fitted, self._largest_seconds * rows * steps / self._largest_work)

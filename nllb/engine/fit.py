@@ -38,3 +38,13 @@ class DecayedLine:
         if spread <= 1e-9:
             return None
         return (self._xy / self._n - mean_x * mean_y) / spread
+
+    def never_falling(self) -> tuple[float, float] | None:
+        """Intercept and slope, neither below 0 (a cost or a delay does not shrink as its cause grows);
+        None while the slope is unknown. Call only once `known`."""
+        slope = self.slope()
+        if slope is None:
+            return None
+        mean_x, mean_y = self.means()
+        growth = max(0.0, slope)
+        return max(0.0, mean_y - growth * mean_x), growth
