@@ -76,8 +76,8 @@ def start(server) -> None:
     logs.configure(settings)
     # Before anything imports prometheus_client: it picks its storage then.
     metrics_dir = metrics_files.prepare(str(settings.metrics_dir) if settings.metrics_dir else None)
-    _raise_open_file_limit()
     try:
+        _raise_open_file_limit(settings)
         admin_token = resolve_admin_token(settings)
         model = ModelDirectory.open(settings.model_path or _synthetic_model(settings.data_dir))
         detector = _language_detector(settings, model)
@@ -204,11 +204,26 @@ def _synthetic_model(data_dir: Path) -> Path:
     return path
 
 
-def _raise_open_file_limit() -> None:
-    """Each worker slot holds a pipe and an eventfd per thread; the engine holds them all."""
+# Besides the exchange's: the listening socket, the model's files, logs, and
+# the connections to Redis and the token database.
+_OTHER_OPEN_FILES = 256
+
+
+def _raise_open_file_limit(settings: Settings) -> None:
+    """Each worker slot holds a pipe and an eventfd per thread, and every process holds them all (the engine
+    uses them, workers inherit them): the soft limit goes up to the hard one, and a start that needs more than
+    that is refused here, not by a failing os.eventfd()."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft != hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    need = settings.slot_count * (settings.threads + 2) + _OTHER_OPEN_FILES
+    if hard != resource.RLIM_INFINITY and hard < need:
+        raise ConfigError(
+            f"{settings.slot_count} worker slots (WORKER_SLOTS; twice WORKERS={settings.workers} unless set) of "
+            f"THREADS={settings.threads} need {need:,} open files, and this process may open {hard:,} "
+            "(ulimit -n; LimitNOFILE= under systemd; --ulimit nofile= under Docker), besides one per client "
+            "connection: lower THREADS or WORKERS, or raise the limit"
+        )
 
 
 def _use_nllb_process_titles() -> None:

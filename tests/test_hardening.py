@@ -2,10 +2,13 @@
 
 import json
 import os
+import resource
 import shutil
 import signal
+import subprocess
 import socket
 import sqlite3
+import sys
 import tempfile
 import threading
 import time
@@ -291,3 +294,13 @@ def test_a_start_that_fails_on_its_configuration_leaves_nothing(make_server):
     assert srv.process.wait(30) != 0
     assert "admin" in srv.log().lower()
     assert set(Path(tempfile.gettempdir()).glob("nllb-metrics-*")) <= before
+
+
+def test_more_workers_and_threads_than_open_files_allow_is_refused_with_the_figures(make_server):
+    srv = make_server(WORKERS="2", THREADS="256")
+    limit = (600, 600)  # 4 worker slots x (256 eventfds + a pipe) need over 1,000
+    started = subprocess.run([sys.executable, "-m", "nllb", "serve"], env=srv.env, capture_output=True, text=True,
+                             timeout=60, preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, limit))
+    assert started.returncode != 0
+    assert "Traceback" not in started.stderr
+    assert "THREADS=256" in started.stderr and "600" in started.stderr
