@@ -5,9 +5,9 @@ import os
 import resource
 import shutil
 import signal
-import subprocess
 import socket
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import threading
