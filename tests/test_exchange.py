@@ -3,6 +3,7 @@
 No model and no engine process: the test plays the engine, answering what the inbox receives.
 """
 
+import json
 import threading
 import time
 
@@ -11,8 +12,11 @@ import pytest
 
 from nllb.config import Settings
 from nllb.ipc import CircuitBreaker, EngineClient, Exchange
+from nllb.ipc.exchange import WorkerSlotFds
 from nllb.ipc.inbox import Inbox
+from nllb.ipc.memory import SharedMemory
 from nllb.ipc.slots import SlotLayout, SlotStatus
+from nllb.ipc.state import EngineState
 from nllb.translation import (
     CircuitOpen,
     DeadlineExceeded,
@@ -186,3 +190,16 @@ def test_a_worker_waiting_on_a_silent_engine_is_told_by_the_limit_the_master_set
     pair.receive()  # taken in, and then the engine's loop falls silent: no more heartbeats
     assert isinstance(call.outcome(timeout=3), EngineUnavailable)
     assert "has not answered" in str(call.error)
+
+
+def test_the_engines_description_of_many_worker_slots_stays_short_and_names_every_descriptor():
+    layout = SlotLayout(max_segments=1, input_tokens=1, output_tokens=1)
+    slots = 64
+    fake = [WorkerSlotFds(10_000 + 300 * w, -1, tuple(range(10_002 + 300 * w, 10_002 + 300 * w + 256)))
+            for w in range(slots)]
+    fake[5] = WorkerSlotFds(fake[5].channel_read, -1, fake[5].events[:100] + (9_999,) + fake[5].events[100:])
+    exchange = Exchange(SharedMemory.create("test-state", EngineState.size), SharedMemory.create("test-breaker", 4096),
+                        SharedMemory.create("test-slots", slots * 257 * layout.nbytes), fake, layout)
+    argument = json.dumps(exchange.describe())
+    assert len(argument) < 4096  # listed one by one: 64 x 256 numbers, over 100 KB
+    assert Exchange.attach(json.loads(argument)).worker_slots == fake

@@ -80,7 +80,11 @@ class Exchange:
                 pass
 
     # The engine is a fresh interpreter: it inherits the descriptors it needs
-    # across exec (same numbers) and gets this description of them.
+    # across exec (same numbers) and gets this description of them as its
+    # argument. The eventfds go as runs of consecutive numbers: listed one by
+    # one, 32 workers of 256 threads made an argument of 100 KB, too long for
+    # the engine's process title to replace, and beyond 128 KiB the kernel
+    # refuses the exec.
 
     def _engine_fds(self) -> list[int]:
         fds = [self._state_memory.fd, self.breaker_memory.fd, self._slot_memory.fd]
@@ -94,7 +98,7 @@ class Exchange:
             "breaker": [self.breaker_memory.fd, self.breaker_memory.size],
             "slots": [self._slot_memory.fd, self._slot_memory.size],
             "layout": dataclasses.asdict(self.layout),
-            "workers": [[w.channel_read, list(w.events)] for w in self.worker_slots],
+            "workers": [[w.channel_read, _runs(w.events)] for w in self.worker_slots],
         }
 
     @classmethod
@@ -103,6 +107,21 @@ class Exchange:
             SharedMemory(*description["state"]),
             SharedMemory(*description["breaker"]),
             SharedMemory(*description["slots"]),
-            [WorkerSlotFds(read, -1, tuple(events)) for read, events in description["workers"]],
+            [WorkerSlotFds(read, -1, _expand(runs)) for read, runs in description["workers"]],
             SlotLayout(**description["layout"]),
         )
+
+
+def _runs(fds: tuple[int, ...]) -> list[list[int]]:
+    """[first, count] for each run of consecutive descriptors."""
+    runs: list[list[int]] = []
+    for fd in fds:
+        if runs and runs[-1][0] + runs[-1][1] == fd:
+            runs[-1][1] += 1
+        else:
+            runs.append([fd, 1])
+    return runs
+
+
+def _expand(runs: list[list[int]]) -> tuple[int, ...]:
+    return tuple(fd for first, count in runs for fd in range(first, first + count))
