@@ -123,6 +123,18 @@ def test_killing_the_engine_under_load_fails_only_requests_in_flight_fast_and_it
     assert [o for o in outcomes if o[0] > healed_at and o[2] != 200] == []
 
 
+def test_with_thousands_of_descriptors_a_killed_engine_is_still_replaced_and_the_server_stops_cleanly(make_server):
+    # 5 worker slots of 256 threads: the master holds over 1,290 descriptors, so the engine's pidfd is
+    # numbered past 1,024, where select() cannot watch it (a GPU box's default of 16 workers holds 8,000).
+    srv = make_server(WORKERS="1", WORKER_SLOTS="5", THREADS="256").start()
+    [engine] = srv.engines()
+    os.kill(engine, signal.SIGKILL)
+    assert wait_for(lambda: srv.engines() not in ([], [engine]) and srv.get("/health/ready").status == 200, timeout=30)
+    assert srv.translate(SENTENCE).status == 200
+    assert srv.stop(timeout=30) == 0
+    assert "Traceback" not in srv.log()
+
+
 def test_a_model_that_cannot_load_is_reported_and_not_restarted_in_a_hot_loop(make_server):
     srv = make_server(COMPUTE_TYPE="float16").start(ready=False)
     assert wait_for(lambda: "model failed to load" in srv.log(), timeout=30)

@@ -60,10 +60,10 @@ class EngineSupervisor:
             if pidfd is not None:
                 try:
                     os.kill(pid, signal.SIGTERM)
-                    if not select.select([pidfd], [], [], timeout)[0]:
+                    if not _exited(pidfd, timeout):
                         log.warning("engine did not stop within %.0f s; killing it", timeout)
                         os.kill(pid, signal.SIGKILL)
-                        select.select([pidfd], [], [], 5)
+                        _exited(pidfd, 5)
                 finally:
                     _reap(pidfd)
                     os.close(pidfd)
@@ -120,7 +120,7 @@ class EngineSupervisor:
         stall = None
         try:
             while not self._stopping.is_set():
-                if select.select([pidfd], [], [], 0.5)[0]:
+                if _exited(pidfd, 0.5):
                     return _reap(pidfd), stall
                 if stall is None and (stall := self.exchange.state.stall()):
                     log.error("engine (pid %d) is wedged: %s; killing it", pid, stall)
@@ -128,6 +128,14 @@ class EngineSupervisor:
             return None, stall
         finally:
             os.close(pidfd)
+
+
+def _exited(pidfd: int, timeout: float) -> bool:
+    """Whether the process exits within `timeout` seconds. poll(), not select(): the master holds an eventfd
+    per worker thread, so its pidfd's number is in the thousands, past what select() can watch."""
+    poller = select.poll()
+    poller.register(pidfd, select.POLLIN)
+    return bool(poller.poll(timeout * 1000))
 
 
 def _reap(pidfd: int) -> int | None:
