@@ -44,6 +44,22 @@ def test_beyond_the_largest_batch_seen_the_cost_grows_at_least_in_proportion():
     assert cost.seconds(320, 512) >= 0.25 * 320 / 4
 
 
+def test_a_first_batch_slowed_by_the_device_starting_up_does_not_keep_batches_at_one_row():
+    # On a fresh H100 the engine's first batch, 11 rows, took 15.8 s (CUDA's start-up); every batch after it
+    # was held to one row, 0.15 s, because the fit kept the first batch's slope: 40 sentences/s instead of 1,000.
+    batcher = Batcher(max_examples=1024, max_tokens=10**6, max_seconds=2.0)
+    batcher.cost.record(11, 48, 15.8)
+    grown = []
+    for _ in range(5):
+        batcher.put(examples(64, limit=48))
+        batch = batcher.take()
+        grown.append(len(batch))
+        batcher.cost.record(len(batch), 48, 0.15 + 0.0002 * len(batch))
+        while len(batcher):
+            batcher.take()
+    assert grown[-1] == 64, grown
+
+
 def test_a_batch_grows_only_while_its_expected_time_fits():
     batcher = taught(Batcher(max_examples=1024, max_tokens=10**6, max_seconds=0.5))
     batcher.put(examples(64, beam=8, limit=512))

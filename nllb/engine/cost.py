@@ -16,6 +16,18 @@ proportion to that largest one. A fit from small batches alone can see no
 growth at all and would let one huge batch through; this way a batch grows
 past what was measured by at most what the time budget allows, and the
 estimate learns from each step.
+
+The last batch measured bounds any other from above: a step costs a fixed
+part plus one that grows with the work, so a step of less work costs no more
+than the last batch's, and a step of more work less than in proportion to it.
+That bound lets the estimate recover from an outlier. On a fresh H100 the
+first batch (11 rows) took 15.8 s of CUDA start-up; the fit then held every
+batch to one row, so no later batch had another shape to correct its slope,
+and the engine ran single rows for good. With the bound, a replay of that
+start (tests/test_batcher.py) runs 13 rows in the next batch and all 64 that
+wait in the one after. The bound trusts one measurement: a batch whose
+translations all ended early lets the next grow past the time budget once,
+until that batch's own measurement takes its place.
 """
 
 from __future__ import annotations
@@ -30,11 +42,13 @@ class BatchCost:
     def __init__(self) -> None:
         self._line = DecayedLine(_MEMORY)  # seconds per step against hypothesis-steps
         self._largest_work = self._largest_seconds = 0.0  # the batch with the most hypothesis-steps seen
+        self._last_work = self._last_step_seconds = 0.0  # the last batch: hypothesis-steps, seconds per step
 
     def record(self, rows: int, steps: int, seconds: float) -> None:
         if rows * steps >= self._largest_work:
             self._largest_work, self._largest_seconds = float(rows * steps), seconds
         self._line.add(float(rows * steps), seconds / max(1, steps))
+        self._last_work, self._last_step_seconds = float(rows * steps), seconds / max(1, steps)
 
     def seconds(self, rows: int, steps: int) -> float:
         """The expected device time of a batch; 0 before the first batch."""
@@ -42,7 +56,8 @@ class BatchCost:
             return 0.0
         # Until batches of different shapes were seen, every batch costs the same per step.
         fixed, growth = self._line.never_falling() or (self._line.means()[1], 0.0)
-        fitted = steps * (fixed + growth * rows * steps)
-        if rows * steps > self._largest_work:
-            return max(fitted, self._largest_seconds * rows * steps / self._largest_work)
-        return fitted
+        work = rows * steps
+        estimate = steps * (fixed + growth * work)
+        if work > self._largest_work:
+            estimate = max(estimate, self._largest_seconds * work / self._largest_work)
+        return min(estimate, steps * self._last_step_seconds * max(1.0, work / self._last_work))
