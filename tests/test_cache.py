@@ -147,7 +147,7 @@ def test_redis_dying_mid_run_fails_no_request_and_caching_resumes_when_it_return
             text = texts[n % len(texts)]
             n += 1
             resp = srv.translate(text, quality="fast", timeout=30)
-            outcomes.append((resp.status, resp.json.get("translation") == expected[text]))
+            outcomes.append((resp.status, resp.json.get("error"), resp.json.get("translation") == expected[text]))
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         for i in range(8):
@@ -158,7 +158,8 @@ def test_redis_dying_mid_run_fails_no_request_and_caching_resumes_when_it_return
         assert srv.get("/health/ready").status == 200
         assert srv.get("/health/info").json["cache"]["connected"] is False
         stop.set()
-    assert len(outcomes) > 50 and all(status == 200 and same for status, same in outcomes)
+    failed = [outcome for outcome in outcomes if outcome != (200, None, True)]
+    assert len(outcomes) > 50 and not failed, failed[:5]
     redis_server.start()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
