@@ -31,6 +31,15 @@ def test_there_is_exactly_one_engine_and_the_titles_say_what_each_process_is(mak
     assert srv.children()[srv.engines()[0]] == "nllb: engine cpu"
 
 
+def test_the_engine_warms_the_device_up_before_it_says_it_is_ready(make_server):
+    # On a fresh H100 the first translation took 15 s of CUDA start-up: paid before readiness, not by a request.
+    srv = make_server().start()
+    log = srv.log()
+    assert "device warmed up in" in log
+    assert log.index("device warmed up in") < log.index("loaded on")
+    assert srv.translate("Hello.").status == 200
+
+
 def test_sigterm_stops_everything_and_leaves_nothing_behind(make_server):
     before = shm_entries()
     srv = make_server().start()

@@ -263,6 +263,9 @@ def main(argv: list[str]) -> int:
         signal.signal(signal.SIGTERM, lambda *_: engine.stop())
         placement = model.placement
         setproctitle.setproctitle(f"nllb: engine {placement.name}")
+        warming = time.monotonic()
+        model.warm_up(next(iter(directory.languages)).code)
+        log.info("device warmed up in %.0f ms", (time.monotonic() - warming) * 1000)
         if state.epoch == epoch:
             state.set_ready(placement.name, placement.compute_type)
         log.info("model %s loaded on %s (%s), %d replica(s)", directory.path, placement.name, placement.compute_type, model.replicas)
