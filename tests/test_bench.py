@@ -1,11 +1,12 @@
-"""`nllb bench`'s own measurements, without a model."""
+"""`nllb bench`'s own measurements: what its raw ceiling runs, and how it times it."""
 
 from types import SimpleNamespace
 
 import pytest
 
 from nllb import cli
-from nllb.tools.bench import RawCeiling
+from nllb.config import Settings
+from nllb.tools.bench import SENTENCES, TARGET, RawCeiling
 
 
 def test_the_raw_ceiling_leaves_the_first_call_at_each_batch_size_out_of_its_timing():
@@ -30,3 +31,13 @@ def test_no_lone_requests_is_refused_before_anything_starts(capsys):
         cli.main(["bench", "--model", "/nonexistent", "--lone-requests", "0"])
     assert exit_.value.code == 2
     assert "--lone-requests: must be at least 1" in capsys.readouterr().err
+
+
+def test_the_raw_ceiling_decodes_the_rows_the_service_sends_its_engine_for_each_text(app, tiny_model):
+    ceiling = RawCeiling(tiny_model, Settings(), "fast")
+    vocabulary, token = app.model.vocabulary, app.create_token()
+    for (language, text), rows in zip(SENTENCES, ceiling.rows):
+        assert app.translate(token, text, source=language, target=TARGET).status_code == 200
+        [job] = app.engine.jobs[-1:]
+        assert [[vocabulary[i] for i in source] for source in job.sources] == [tokens for tokens, _ in rows]
+        assert list(job.limits) == [limit for _, limit in rows]

@@ -71,14 +71,19 @@ class RawCeiling:
 
     def __init__(self, model_path: Path, settings: Settings, quality: str):
         from nllb.engine.model import Model
+        from nllb.translation.segmentation import segment
         from nllb.translation.tokenizer import Tokenizer
 
         directory = ModelDirectory.open(model_path)
         self.model = Model(directory, settings)
         tokenizer = Tokenizer(directory, settings.max_input_tokens)
-        sources = [tokenizer.encode([text], lang)[0][0] for lang, text in SENTENCES]
-        self.token_lists = [[directory.vocabulary[i] for i in s] for s in sources]
-        self.limits = [decoding_limit(len(s), settings.max_decoding_length) for s in sources]
+        # Each text as the rows the service sends the device: one per sentence (one text here is two), each
+        # with its own length limit. Encoded whole, the ceiling decoded 8 rows where the service decodes 9.
+        self.rows = [
+            [([directory.vocabulary[i] for i in ids], decoding_limit(len(ids), settings.max_decoding_length))
+             for chunks in tokenizer.encode(segment(text, lang).sentences, lang) for ids in chunks]
+            for lang, text in SENTENCES
+        ]
         self.beam = QUALITY_BEAMS[quality]
 
     def run(self, batch: int, first: int = 0) -> tuple[float, int]:
@@ -87,16 +92,16 @@ class RawCeiling:
         Greedy: one call to the longest length limit. Beam search: one call per
         length limit, since a beam call has one limit for all its sentences.
         """
-        picks = [(first + i) % len(self.token_lists) for i in range(batch)]
-        groups = {0: picks} if self.beam == 1 else {}
+        rows = [row for i in range(batch) for row in self.rows[(first + i) % len(self.rows)]]
+        groups = {0: rows} if self.beam == 1 else {}
         if self.beam > 1:
-            for i in picks:
-                groups.setdefault(self.limits[i], []).append(i)
+            for row in rows:
+                groups.setdefault(row[1], []).append(row)
         started = time.perf_counter()
         produced = 0
         for members in groups.values():
-            limit = max(self.limits[i] for i in members)
-            outputs = self.model.translate([self.token_lists[i] for i in members], [[TARGET]] * len(members),
+            limit = max(row_limit for _, row_limit in members)
+            outputs = self.model.translate([tokens for tokens, _ in members], [[TARGET]] * len(members),
                                            self.beam, limit)
             produced += sum(len(o) for o in outputs)
         return time.perf_counter() - started, produced
