@@ -216,7 +216,7 @@ def _raise_open_file_limit(settings: Settings) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft != hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    need = settings.slot_count * (settings.threads + 2) + _OTHER_OPEN_FILES
+    need = Exchange.descriptors(settings.slot_count, settings.threads) + _OTHER_OPEN_FILES
     if hard != resource.RLIM_INFINITY and hard < need:
         raise ConfigError(
             f"{settings.slot_count} worker slots (WORKER_SLOTS; twice WORKERS={settings.workers} unless set) of "

@@ -9,14 +9,15 @@ import time
 
 from support import request
 
+from nllb.tools.loadgen import encode_post
+
 HEADER_TIMEOUT = 3
 
 
 def post_bytes(token: str, text: str, request_id: str) -> bytes:
-    body = json.dumps({"text": text, "source_lang": "eng_Latn", "target_lang": "fra_Latn"})
-    return (f"POST /translate HTTP/1.1\r\nHost: nllb\r\nAuthorization: Bearer {token}\r\n"
-            f"Content-Type: application/json\r\nX-Request-ID: {request_id}\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n{body}").encode()
+    body = json.dumps({"text": text, "source_lang": "eng_Latn", "target_lang": "fra_Latn"}).encode()
+    return encode_post("/translate", body, {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+                                            "X-Request-ID": request_id})
 
 
 class Reader:

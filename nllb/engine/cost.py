@@ -45,10 +45,11 @@ class BatchCost:
         self._last_work = self._last_step_seconds = 0.0  # the last batch: hypothesis-steps, seconds per step
 
     def record(self, rows: int, steps: int, seconds: float) -> None:
-        if rows * steps >= self._largest_work:
-            self._largest_work, self._largest_seconds = float(rows * steps), seconds
-        self._line.add(float(rows * steps), seconds / max(1, steps))
-        self._last_work, self._last_step_seconds = float(rows * steps), seconds / max(1, steps)
+        work, step_seconds = float(rows * steps), seconds / max(1, steps)
+        if work >= self._largest_work:
+            self._largest_work, self._largest_seconds = work, seconds
+        self._line.add(work, step_seconds)
+        self._last_work, self._last_step_seconds = work, step_seconds
 
     def seconds(self, rows: int, steps: int) -> float:
         """The expected device time of a batch; 0 before the first batch."""

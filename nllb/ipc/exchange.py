@@ -52,6 +52,11 @@ class Exchange:
             for w in range(len(worker_slots))
         ]
 
+    @staticmethod
+    def descriptors(worker_slots: int, slots_per_worker: int) -> int:
+        """How many descriptors create() opens for the worker slots: a pipe and an eventfd per request slot each."""
+        return worker_slots * (2 + slots_per_worker)
+
     @classmethod
     def create(cls, worker_slots: int, slots_per_worker: int, layout: SlotLayout) -> "Exchange":
         state = SharedMemory.create("nllb-state", EngineState.size)
