@@ -74,6 +74,13 @@ def start(server) -> None:
     except ConfigError as exc:
         raise SystemExit(f"nllb: {exc}") from None
     logs.configure(settings)
+    if server.cfg.is_ssl and settings.threads > 1:
+        # The worker's main loop reads each request head from the raw socket, before a thread
+        # would do the TLS handshake (frontend/worker.py): every request would hang or fail.
+        raise SystemExit(
+            "nllb: TLS in gunicorn itself (certfile/keyfile, e.g. in GUNICORN_CMD_ARGS) is not supported by "
+            "nllb's worker: terminate TLS in front of it, in nginx for instance (conf/nginx/nllb.conf)"
+        )
     # Before anything imports prometheus_client: it picks its storage then.
     metrics_dir = metrics_files.prepare(str(settings.metrics_dir) if settings.metrics_dir else None)
     try:

@@ -304,3 +304,15 @@ def test_more_workers_and_threads_than_open_files_allow_is_refused_with_the_figu
     assert started.returncode != 0
     assert "Traceback" not in started.stderr
     assert "THREADS=256" in started.stderr and "600" in started.stderr
+
+
+def test_tls_in_gunicorn_itself_is_refused_at_start_rather_than_hanging_every_request(make_server):
+    # The worker's main loop reads request heads from the raw socket, before a thread would do the TLS
+    # handshake: with --certfile every HTTPS client got a plain-text 408 after the header timeout, and a
+    # plain-HTTP client hung.
+    srv = make_server(GUNICORN_CMD_ARGS="--certfile=/etc/nllb/cert.pem --keyfile=/etc/nllb/key.pem")
+    started = subprocess.run([sys.executable, "-m", "nllb", "serve"], env=srv.env, capture_output=True, text=True,
+                             timeout=60)
+    assert started.returncode != 0
+    assert "Traceback" not in started.stderr
+    assert "TLS" in started.stderr and "nginx" in started.stderr
