@@ -147,8 +147,9 @@ def with_engine_figures(service: "Service", measure) -> dict:
     batch's clients took to come back (the burst transit: from the engine
     answering a batch to those clients' next requests reaching it). CPU: cores
     used by the workers, the engine and the load generator (which reports its
-    own), and the machine's idle share — so a reader can see where a cohort's
-    time goes, and that the load generator is not the limit.
+    own), the workers' CPU per request, and the machine's idle share — so a
+    reader can see where a cohort's time goes, and that the load generator is
+    not the limit.
     """
     port = service.port
     before, cpu_before, idle_before = engine_counters(port), service.cpu_seconds(), machine_idle()
@@ -165,6 +166,10 @@ def with_engine_figures(service: "Service", measure) -> dict:
     result["cores_used"] = {group: round((cpu_after.get(group, 0.0) - cpu_before.get(group, 0.0)) / elapsed, 2)
                             for group in cpu_after}
     result["cores_used"]["load_generator"] = round(result.pop("client_cpu_seconds") / elapsed, 2)
+    # What decides how fast a batch's clients come back: each worker spends this on every request, and a
+    # burst of them needs the whole box's cores (docs/PERFORMANCE.md, session 25).
+    workers_cpu = cpu_after["workers"] - cpu_before.get("workers", 0.0)
+    result["worker_cpu_ms_per_request"] = round(workers_cpu / result["requests"] * 1000, 3) if result["requests"] else None
     idle, total = idle_after[0] - idle_before[0], idle_after[1] - idle_before[1]
     result["machine_idle"] = round(idle / total, 3) if total else None
     return result
@@ -289,6 +294,7 @@ def open_loop(port: int, rate: float, duration: float, clients: int, bodies: lis
     return {
         "client_cpu_seconds": cpu,
         "offered_per_s": offered / duration,
+        "requests": len(latencies),
         "achieved_per_s": len(latencies) / duration,
         "errors": errors,
         "latency_ms": {"p50": percentile(latencies, 0.5) * 1000, "p99": percentile(latencies, 0.99) * 1000},
@@ -402,8 +408,9 @@ def report(result: dict) -> str:
         f"overhead p50 {result['lone']['overhead_ms_p50']:.2f} ms (paired, same sentence)",
         "",
         "| in flight | texts/request | server sentences/s | raw sentences/s | ratio | p50 ms | p99 ms | mean batch "
-        "| device busy | burst transit ms | cores: workers / engine / load | machine idle | errors |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| device busy | burst transit ms | cores: workers / engine / load | worker CPU ms/request | machine idle "
+        "| errors |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in result["server"]:
         raw_rate = raw["throughput"].get(str(run["concurrency"] * run["texts_per_request"]),
@@ -413,26 +420,27 @@ def report(result: dict) -> str:
             f"| {run['concurrency']} | {run['texts_per_request']} | {run['sentences_per_s']:.1f} | {raw_s:.1f} | "
             f"{run['sentences_per_s'] / raw_s:.2f} | {run['latency_ms']['p50']:.1f} | {run['latency_ms']['p99']:.1f} | "
             f"{run['mean_batch_size']:.1f} | {run['device_busy']:.0%} | {_ms(run['burst_transit_ms'])} | "
-            f"{_cores(run)} | {run['machine_idle']:.0%} | {run['errors']} |"
+            f"{_cores(run)} | {_ms(run['worker_cpu_ms_per_request'], 2)} | {run['machine_idle']:.0%} | {run['errors']} |"
         )
     if result.get("open_loop"):
         lines += [
             "",
             "| open loop: offered share of raw max | offered/s | achieved/s | p50 ms | p99 ms | mean batch "
-            "| device busy | cores: workers / engine / load | machine idle | errors |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| device busy | cores: workers / engine / load | worker CPU ms/request | machine idle | errors |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for run in result["open_loop"]:
             lines.append(
                 f"| {run['share_of_raw_max']:.0%} | {run['offered_per_s']:.1f} | {run['achieved_per_s']:.1f} | "
                 f"{run['latency_ms']['p50']:.1f} | {run['latency_ms']['p99']:.1f} | {run['mean_batch_size']:.1f} | "
-                f"{run['device_busy']:.0%} | {_cores(run)} | {run['machine_idle']:.0%} | {run['errors']} |"
+                f"{run['device_busy']:.0%} | {_cores(run)} | {_ms(run['worker_cpu_ms_per_request'], 2)} | "
+                f"{run['machine_idle']:.0%} | {run['errors']} |"
             )
     return "\n".join(lines)
 
 
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
+def _ms(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
 
 
 def _cores(run: dict) -> str:
