@@ -29,10 +29,6 @@ def run(model_path: Path, workers: int, threads: int, concurrency: list[int], du
     result = {"workers": workers, "threads": threads, "duration_s": duration, "runs": []}
     with tempfile.TemporaryDirectory() as tmp:
         redis = RedisServer(Path(tmp)).start()
-        bare_port = free_port()
-        gunicorn = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
-                    "--worker-class", "gthread" if threads > 1 else "sync", "--bind", f"127.0.0.1:{bare_port}",
-                    "--keep-alive", "5", "--log-level", "warning", "nllb.tools.benchapp:app"]
         try:
             service = Service(model_path, Path(tmp) / "service.log",
                               {**env, "WORKERS": str(workers), "THREADS": str(threads), "REDIS_URL": redis.url})
@@ -48,7 +44,7 @@ def run(model_path: Path, workers: int, threads: int, concurrency: list[int], du
                 }
             finally:
                 service.stop()
-            bare = _Bare(gunicorn, bare_port, Path(tmp) / "bare.log")
+            bare = BareFalcon(workers, threads, Path(tmp) / "bare.log")
             try:
                 baseline = [drive(bare.port, c, duration, clients, bodies, service.headers) for c in concurrency]
             finally:
@@ -61,15 +57,24 @@ def run(model_path: Path, workers: int, threads: int, concurrency: list[int], du
     return result
 
 
-class _Bare:
-    def __init__(self, command: list[str], port: int, log: Path):
-        self.port = port
+class BareFalcon:
+    """The baseline: nllb.tools.benchapp under stock gunicorn, with the service's workers and threads."""
+
+    def __init__(self, workers: int, threads: int, log: Path):
+        self.port = free_port()
+        # An explicit configuration (the app module, which sets nothing): without -c, gunicorn reads
+        # ./gunicorn.conf.py, and from a checkout of nllb that is nllb's own — its hooks started an engine
+        # beside the baseline and loaded a model while it was measured.
+        command = [sys.executable, "-m", "gunicorn", "-c", "python:nllb.tools.benchapp",
+                   "--workers", str(workers), "--threads", str(threads),
+                   "--worker-class", "gthread" if threads > 1 else "sync", "--bind", f"127.0.0.1:{self.port}",
+                   "--keep-alive", "5", "--log-level", "warning", "nllb.tools.benchapp:app"]
         self.log = log.open("wb")
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         end = time.monotonic() + 30
         while time.monotonic() < end:
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
                 return
             except OSError:
                 time.sleep(0.1)
