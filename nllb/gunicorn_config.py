@@ -17,7 +17,7 @@ workers = _settings.workers
 threads = _settings.threads
 # gthread that collects request heads without a thread (HEADER_TIMEOUT_SECONDS) and answers 503 at
 # once while its queue for threads is not draining (THREAD_WAIT_SECONDS).
-worker_class = "nllb.frontend.worker.ThreadWorker" if _settings.threads > 1 else "sync"
+worker_class = server.worker_class(_settings.threads)
 # Connections a worker holds (kept-alive ones included) and the kernel's accept queue.
 worker_connections = 1000
 backlog = 1024

@@ -81,6 +81,7 @@ def start(server) -> None:
             "nllb: TLS in gunicorn itself (certfile/keyfile, e.g. in GUNICORN_CMD_ARGS) is not supported by "
             "nllb's worker: terminate TLS in front of it, in nginx for instance (conf/nginx/nllb.conf)"
         )
+    _refuse_overridden_sizing(server.cfg, settings)
     # Before anything imports prometheus_client: it picks its storage then.
     metrics_dir = metrics_files.prepare(str(settings.metrics_dir) if settings.metrics_dir else None)
     try:
@@ -101,6 +102,30 @@ def start(server) -> None:
         )
     _runtime = Runtime(settings, model, admin_token, metrics_dir, detector)
     _runtime.supervisor.start()
+
+
+def worker_class(threads: int) -> str:
+    """gunicorn's worker class for THREADS: nllb's gthread (frontend/worker.py), or sync for one thread."""
+    return "nllb.frontend.worker.ThreadWorker" if threads > 1 else "sync"
+
+
+def _refuse_overridden_sizing(cfg, settings: Settings) -> None:
+    # GUNICORN_CMD_ARGS (or a command line) outranks the config file. The shared memory is sized from
+    # nllb's settings: threads beyond THREADS wait on a request slot with no deadline, a worker beyond
+    # WORKER_SLOTS gets no slot, and the sync worker loses the head collector behind HEADER_TIMEOUT_SECONDS.
+    ours = worker_class(settings.threads)
+    theirs = cfg.settings["worker_class"].get()
+    mismatches = [
+        (f"--workers {cfg.workers}", cfg.workers != settings.workers, f"WORKERS={settings.workers}"),
+        (f"--threads {cfg.threads}", cfg.threads != settings.threads, f"THREADS={settings.threads}"),
+        (f"--worker-class {theirs}", theirs != ours, f"THREADS={settings.threads} (worker class {ours})"),
+    ]
+    for argument, differs, setting in mismatches:
+        if differs:
+            raise SystemExit(
+                f"nllb: gunicorn's {argument} (from GUNICORN_CMD_ARGS or the command line) overrides {setting}, "
+                "which sizes nllb's shared memory and request slots: size the service with nllb's settings instead"
+            )
 
 
 def lend_slot(server, worker) -> None:

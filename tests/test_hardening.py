@@ -316,3 +316,19 @@ def test_tls_in_gunicorn_itself_is_refused_at_start_rather_than_hanging_every_re
     assert started.returncode != 0
     assert "Traceback" not in started.stderr
     assert "TLS" in started.stderr and "nginx" in started.stderr
+
+
+@pytest.mark.parametrize("argument, settings, named", [
+    ("--threads 8", {"THREADS": "4"}, "THREADS=4"),
+    ("--workers 3", {"WORKERS": "2"}, "WORKERS=2"),
+    ("--worker-class sync", {"THREADS": "4"}, "THREADS=4"),
+])
+def test_gunicorn_sizing_given_beside_nllbs_settings_is_refused_at_start(make_server, argument, settings, named):
+    # These started before: threads beyond THREADS waited on a request slot with no deadline, a worker
+    # beyond WORKER_SLOTS had none, and the sync worker dropped the head collector.
+    srv = make_server(GUNICORN_CMD_ARGS=argument, **settings)
+    started = subprocess.run([sys.executable, "-m", "nllb", "serve"], env=srv.env, capture_output=True, text=True,
+                             timeout=60)
+    assert started.returncode != 0
+    assert "Traceback" not in started.stderr
+    assert argument in started.stderr and named in started.stderr
