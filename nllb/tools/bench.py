@@ -163,13 +163,13 @@ def with_engine_figures(service: "Service", measure) -> dict:
     cohorts = after["cohort_return_seconds_count"] - before["cohort_return_seconds_count"]
     result["burst_transit_ms"] = ((after["cohort_return_seconds_sum"] - before["cohort_return_seconds_sum"])
                                   / cohorts * 1000 if cohorts else None)
-    result["cores_used"] = {group: round((cpu_after.get(group, 0.0) - cpu_before.get(group, 0.0)) / elapsed, 2)
-                            for group in cpu_after}
+    cpu_used = {group: cpu_after[group] - cpu_before.get(group, 0.0) for group in cpu_after}
+    result["cores_used"] = {group: round(seconds / elapsed, 2) for group, seconds in cpu_used.items()}
     result["cores_used"]["load_generator"] = round(result.pop("client_cpu_seconds") / elapsed, 2)
     # What decides how fast a batch's clients come back: each worker spends this on every request, and a
     # burst of them needs the whole box's cores (docs/PERFORMANCE.md, session 25).
-    workers_cpu = cpu_after["workers"] - cpu_before.get("workers", 0.0)
-    result["worker_cpu_ms_per_request"] = round(workers_cpu / result["requests"] * 1000, 3) if result["requests"] else None
+    requests = result["requests"]
+    result["worker_cpu_ms_per_request"] = round(cpu_used["workers"] / requests * 1000, 3) if requests else None
     idle, total = idle_after[0] - idle_before[0], idle_after[1] - idle_before[1]
     result["machine_idle"] = round(idle / total, 3) if total else None
     return result
