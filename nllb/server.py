@@ -180,11 +180,14 @@ def worker_app():
     from nllb.translation.cache import TranslationCache
     from nllb.translation.service import TranslationService
 
-    if _runtime is None or _runtime.worker_slot is None:
+    if _runtime is None:
+        # gunicorn's --preload builds the app in the master, before on_starting has run.
         raise RuntimeError(
-            "nllb's app runs under its own gunicorn configuration: "
-            "start it with `nllb serve` or `gunicorn -c gunicorn.conf.py`"
+            "nllb's app is built in each worker after it forks, under nllb's gunicorn configuration: "
+            "start it with `nllb serve` or `gunicorn -c gunicorn.conf.py`, without --preload"
         )
+    if _runtime.worker_slot is None:
+        raise RuntimeError("this worker has no worker slot: raise WORKER_SLOTS above the number of workers")
     settings = _runtime.settings
     breaker = CircuitBreaker(_runtime.exchange.breaker_memory, settings)
     client = EngineClient(_runtime.exchange, _runtime.worker_slot, breaker, settings.max_queue_size)

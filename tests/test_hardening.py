@@ -332,3 +332,13 @@ def test_gunicorn_sizing_given_beside_nllbs_settings_is_refused_at_start(make_se
     assert started.returncode != 0
     assert "Traceback" not in started.stderr
     assert argument in started.stderr and named in started.stderr
+
+
+def test_gunicorn_preload_is_refused_with_a_message_that_names_it(make_server):
+    # Before, the app failed to build in the master and only said to start it with `nllb serve`, which it was.
+    srv = make_server(GUNICORN_CMD_ARGS="--preload")
+    started = subprocess.run([sys.executable, "-m", "nllb", "serve"], env=srv.env, capture_output=True, text=True,
+                             timeout=60)
+    assert started.returncode != 0
+    assert "Traceback" not in started.stderr
+    assert "without --preload" in started.stderr
