@@ -132,7 +132,9 @@ def lend_slot(server, worker) -> None:
     """pre_fork: the master picks the new worker's slot."""
     worker.nllb_slot = _runtime.lend_slot()
     if worker.nllb_slot is None:
-        log.error("no free worker slot: raise WORKER_SLOTS above the number of workers")
+        # More workers than slots (TTIN, or a reload with WORKER_SLOTS below twice WORKERS): this one
+        # leaves as it starts (enter_worker), since a worker failing to boot would halt the service.
+        log.error("no free worker slot, so no new worker: raise WORKER_SLOTS above the number of workers")
 
 
 def enter_worker(server, worker) -> None:
@@ -141,16 +143,22 @@ def enter_worker(server, worker) -> None:
 
     from nllb.frontend.errors import write_gunicorn_error
 
+    if worker.nllb_slot is None:
+        sys.exit(0)
     setproctitle.setproctitle("nllb: worker")
     _runtime.worker_slot = worker.nllb_slot
-    if worker.nllb_slot is not None:
-        worker.connections = (_runtime.connections, worker.nllb_slot)
+    worker.connections = (_runtime.connections, worker.nllb_slot)
     gunicorn.util.write_error = write_gunicorn_error
 
 
 def reclaim_slot(server, worker) -> None:
     """child_exit: a worker died or was retired; its slots and metric files are put away."""
-    _runtime.reclaim_slot(getattr(worker, "nllb_slot", None))
+    slot = getattr(worker, "nllb_slot", None)
+    if slot is None:
+        # The arbiter would fork it again at once. Never below WORKERS, though: after a reload
+        # the slotless ones stand for workers that must come back once the old ones free their slots.
+        server.num_workers = max(server.num_workers - 1, server.cfg.workers)
+    _runtime.reclaim_slot(slot)
     metrics_files.archive_dead(_runtime.metrics_dir, worker.pid)
 
 
@@ -186,8 +194,6 @@ def worker_app():
             "nllb's app is built in each worker after it forks, under nllb's gunicorn configuration: "
             "start it with `nllb serve` or `gunicorn -c gunicorn.conf.py`, without --preload"
         )
-    if _runtime.worker_slot is None:
-        raise RuntimeError("this worker has no worker slot: raise WORKER_SLOTS above the number of workers")
     settings = _runtime.settings
     breaker = CircuitBreaker(_runtime.exchange.breaker_memory, settings)
     client = EngineClient(_runtime.exchange, _runtime.worker_slot, breaker, settings.max_queue_size)

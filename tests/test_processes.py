@@ -102,6 +102,19 @@ def test_dead_workers_slots_are_reclaimed_so_replacements_keep_serving(make_serv
     assert "no free worker slot" not in srv.log()
 
 
+def test_a_worker_added_beyond_the_worker_slots_is_not_started_and_the_service_keeps_serving(make_server):
+    # Before, the slotless worker failed to boot and gunicorn halted the whole service.
+    srv = make_server(WORKERS="1", WORKER_SLOTS="1").start()
+    worker = srv.workers()
+    os.kill(srv.pid, signal.SIGTTIN)
+    assert wait_for(lambda: "no free worker slot" in srv.log())
+    time.sleep(2)  # long enough for a halt, or for the arbiter to fork again
+    assert srv.process.poll() is None
+    assert srv.workers() == worker
+    assert srv.log().count("no free worker slot") == 1
+    assert srv.translate("Hello.").status == 200
+
+
 def test_a_killed_engine_fails_requests_in_flight_fast_and_is_replaced(make_server):
     srv = make_server(WORKERS="2", THREADS="4").start()
     long_text = [f"Part {i}. " + SENTENCE * 3 for i in range(64)]  # distinct: repeats are translated once
