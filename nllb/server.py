@@ -74,14 +74,7 @@ def start(server) -> None:
     except ConfigError as exc:
         raise SystemExit(f"nllb: {exc}") from None
     logs.configure(settings)
-    if server.cfg.is_ssl and settings.threads > 1:
-        # The worker's main loop reads each request head from the raw socket, before a thread
-        # would do the TLS handshake (frontend/worker.py): every request would hang or fail.
-        raise SystemExit(
-            "nllb: TLS in gunicorn itself (certfile/keyfile, e.g. in GUNICORN_CMD_ARGS) is not supported by "
-            "nllb's worker: terminate TLS in front of it, in nginx for instance (conf/nginx/nllb.conf)"
-        )
-    _refuse_overridden_sizing(server.cfg, settings)
+    _refuse_unsupported_gunicorn_settings(server.cfg, settings)
     # Before anything imports prometheus_client: it picks its storage then.
     metrics_dir = metrics_files.prepare(str(settings.metrics_dir) if settings.metrics_dir else None)
     try:
@@ -109,7 +102,14 @@ def worker_class(threads: int) -> str:
     return "nllb.frontend.worker.ThreadWorker" if threads > 1 else "sync"
 
 
-def _refuse_overridden_sizing(cfg, settings: Settings) -> None:
+def _refuse_unsupported_gunicorn_settings(cfg, settings: Settings) -> None:
+    if cfg.is_ssl and settings.threads > 1:
+        # The worker's main loop reads each request head from the raw socket, before a thread
+        # would do the TLS handshake (frontend/worker.py): every request would hang or fail.
+        raise SystemExit(
+            "nllb: TLS in gunicorn itself (certfile/keyfile, e.g. in GUNICORN_CMD_ARGS) is not supported by "
+            "nllb's worker: terminate TLS in front of it, in nginx for instance (conf/nginx/nllb.conf)"
+        )
     # GUNICORN_CMD_ARGS (or a command line) outranks the config file. The shared memory is sized from
     # nllb's settings: threads beyond THREADS wait on a request slot with no deadline, a worker beyond
     # WORKER_SLOTS gets no slot, and the sync worker loses the head collector behind HEADER_TIMEOUT_SECONDS.
