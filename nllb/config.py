@@ -82,6 +82,7 @@ class Settings:
     thread_wait_seconds: float = 1.0
     header_timeout_seconds: float = 10.0  # a request head must arrive whole within this, or 408
     worker_slots: int = 0  # 0: twice the workers, so a graceful reload fits
+    pin_workers: bool = True  # each worker on a core of its own, when there are as many cores as workers
     timeout_seconds: int = 120
     graceful_timeout_seconds: int = 30
     # Absolute, so the CLI run from any directory and the service use one database.
@@ -308,6 +309,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "thread_wait_seconds": ("THREAD_WAIT_SECONDS", _positive_float),
     "header_timeout_seconds": ("HEADER_TIMEOUT_SECONDS", _positive_float),
     "worker_slots": ("WORKER_SLOTS", _non_negative_int),
+    "pin_workers": ("PIN_WORKERS", _boolean),
     "timeout_seconds": ("TIMEOUT", _positive_int),
     "graceful_timeout_seconds": ("GRACEFUL_TIMEOUT", _positive_int),
     "data_dir": ("DATA_DIR", _path),

@@ -7,6 +7,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+
 SENTENCE = "The library opens at nine in the morning and closes at six in the evening."
 
 
@@ -113,6 +115,37 @@ def test_a_worker_added_beyond_the_worker_slots_is_not_started_and_the_service_k
     assert srv.workers() == worker
     assert srv.log().count("no free worker slot") == 1
     assert srv.translate("Hello.").status == 200
+
+
+def thread_cores(pid: int) -> set[frozenset[int]]:
+    """The sets of cores the threads of a process may run on."""
+    return {frozenset(os.sched_getaffinity(int(tid))) for tid in os.listdir(f"/proc/{pid}/task")}
+
+
+MACHINE_CORES = frozenset(os.sched_getaffinity(0))
+
+
+@pytest.mark.skipif(len(MACHINE_CORES) < 2, reason="two workers on cores of their own need two cores")
+def test_each_worker_runs_with_all_its_threads_on_a_core_of_its_own_and_the_engine_on_any(make_server):
+    srv = make_server(WORKERS="2").start()
+    for _ in range(4):
+        assert srv.translate("Hello.").status == 200
+    pinned = [thread_cores(pid) for pid in srv.workers()]
+    assert all(len(cores) == 1 and len(next(iter(cores))) == 1 for cores in pinned), pinned
+    assert pinned[0] != pinned[1]
+    assert thread_cores(srv.engines()[0]) == {MACHINE_CORES}
+    assert "each worker runs on a core of its own" in srv.log()
+
+
+@pytest.mark.parametrize("settings, said", [
+    ({"PIN_WORKERS": "false"}, None),
+    ({"WORKERS": str(len(MACHINE_CORES) + 1)}, "workers are not pinned to cores"),
+])
+def test_workers_move_freely_when_pinning_is_off_or_there_are_fewer_cores_than_workers(make_server, settings, said):
+    srv = make_server(**settings).start()
+    assert srv.translate("Hello.").status == 200
+    assert all(thread_cores(pid) == {MACHINE_CORES} for pid in srv.workers())
+    assert said is None or said in srv.log()
 
 
 def test_a_killed_engine_fails_requests_in_flight_fast_and_is_replaced(make_server):
