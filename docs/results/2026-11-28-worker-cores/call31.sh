@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GPU call 31 (session 27): the #12 targets with workers pinned (the default since 0fc6414): greedy 256/512/1,024
+# GPU call 31 (session 27): the #12 targets with workers pinned (the default since 0fe5c74): greedy 256/512/1,024
 # and the open loop, beam 4 at 256, 128-token outputs; one free-worker greedy run for the same call's comparison.
 R=$PWD
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl 2>/dev/null
