@@ -82,7 +82,7 @@ class Settings:
     thread_wait_seconds: float = 1.0
     header_timeout_seconds: float = 10.0  # a request head must arrive whole within this, or 408
     worker_slots: int = 0  # 0: twice the workers, so a graceful reload fits
-    pin_workers: bool = True  # each worker on a core of its own, when there are as many cores as workers
+    pin_workers: str = "auto"  # auto | true | false: each worker on a core of its own (server._worker_cores)
     timeout_seconds: int = 120
     graceful_timeout_seconds: int = 30
     # Absolute, so the CLI run from any directory and the service use one database.
@@ -240,6 +240,16 @@ def _boolean(raw: str) -> bool:
     raise ValueError("expected true or false")
 
 
+def _auto_or_boolean(raw: str) -> str:
+    """"auto", "true" or "false", from auto or any spelling _boolean takes."""
+    if raw.lower() == "auto":
+        return "auto"
+    try:
+        return "true" if _boolean(raw) else "false"
+    except ValueError:
+        raise ValueError("expected auto, true or false") from None
+
+
 def _address_list(raw: str) -> tuple[str, ...]:
     import ipaddress
 
@@ -309,7 +319,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "thread_wait_seconds": ("THREAD_WAIT_SECONDS", _positive_float),
     "header_timeout_seconds": ("HEADER_TIMEOUT_SECONDS", _positive_float),
     "worker_slots": ("WORKER_SLOTS", _non_negative_int),
-    "pin_workers": ("PIN_WORKERS", _boolean),
+    "pin_workers": ("PIN_WORKERS", _auto_or_boolean),
     "timeout_seconds": ("TIMEOUT", _positive_int),
     "graceful_timeout_seconds": ("GRACEFUL_TIMEOUT", _positive_int),
     "data_dir": ("DATA_DIR", _path),

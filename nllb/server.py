@@ -50,7 +50,7 @@ class Runtime:
         )
         self.free_slots = list(range(settings.slot_count))
         self.worker_slot: int | None = None
-        self.worker_cores = _worker_cores(settings)
+        self.worker_cores, self.pinning = _worker_cores(settings)
 
     def core_of(self, slot: int) -> int | None:
         """The core a worker in this slot runs on, or None when workers are not pinned."""
@@ -70,20 +70,31 @@ class Runtime:
 _runtime: Runtime | None = None
 
 
-def _worker_cores(settings: Settings) -> list[int]:
-    """The cores workers are pinned to, one each: those this process may run on, when there are enough.
+def _worker_cores(settings: Settings) -> tuple[list[int], str]:
+    """The cores workers are pinned to, one each (none: they move freely), and what to log about it.
 
     A burst of answers wakes every worker at once, and one that wakes on
     whichever core is free finds that core's caches holding another process's
     work: on an H200 box (16 cores, 16 workers, 256 requests in flight) a
-    request cost its worker 1.44-1.55 ms of CPU, and 0.99-1.00 ms with each
-    worker on a core of its own (docs/PERFORMANCE.md). With fewer cores than
-    workers, pinned workers could not move off a busy core, so none is pinned.
+    request cost its worker 1.44-1.56 ms of CPU, and 0.99-1.00 ms with each
+    worker on a core of its own (docs/PERFORMANCE.md). `auto` pins only when
+    the workers are as many as the cores this process may use, which nllb
+    then has to itself: on a larger machine other services, or a second nllb
+    whose workers would take the same first cores, may share them, so there
+    the operator asks for it (`true`). With fewer cores than workers, pinned
+    workers could not move off a busy core, so none is pinned.
     """
     cores = sorted(os.sched_getaffinity(0))
-    if not settings.pin_workers or settings.workers > len(cores):
-        return []
-    return cores
+    if settings.pin_workers == "false":
+        return [], "workers are not pinned to cores (PIN_WORKERS=false)"
+    if settings.workers > len(cores):
+        return [], (f"workers are not pinned to cores: WORKERS={settings.workers} exceeds the {len(cores)} cores "
+                    "this process may use")
+    if settings.pin_workers == "auto" and settings.workers < len(cores):
+        return [], (f"workers are not pinned to cores: WORKERS={settings.workers} of the {len(cores)} cores this "
+                    "process may use (PIN_WORKERS=auto pins them when they are as many; set PIN_WORKERS=true "
+                    "when nothing else runs on these cores)")
+    return cores, f"each worker runs on a core of its own (PIN_WORKERS={settings.pin_workers})"
 
 
 def start(server) -> None:
@@ -115,11 +126,7 @@ def start(server) -> None:
             "Set MODEL_PATH to a CTranslate2 NLLB model to translate for real.", model.synthetic, model.path,
         )
     _runtime = Runtime(settings, model, admin_token, metrics_dir, detector)
-    if _runtime.worker_cores:
-        log.info("each worker runs on a core of its own (PIN_WORKERS)")
-    elif settings.pin_workers:
-        log.info("workers are not pinned to cores: WORKERS=%d exceeds the %d cores this process may use",
-                 settings.workers, len(os.sched_getaffinity(0)))
+    log.info(_runtime.pinning)
     _runtime.supervisor.start()
 
 

@@ -25,6 +25,11 @@ def test_values_are_parsed():
     assert s.bind == "[::1]:9000"
 
 
+@pytest.mark.parametrize("value, meaning", [("AUTO", "auto"), ("yes", "true"), ("0", "false"), ("", "auto")])
+def test_pin_workers_is_auto_unless_told_true_or_false(value, meaning):
+    assert Settings.from_env({"PIN_WORKERS": value}).pin_workers == meaning
+
+
 @pytest.mark.parametrize("name, value, message", [
     ("DEVICE", "tpu", "DEVICE='tpu' is not valid: expected one of auto, cuda, cpu"),
     ("MAX_BATCH_SIZE", "0", "MAX_BATCH_SIZE='0' is not valid: expected at least 1"),
@@ -32,6 +37,7 @@ def test_values_are_parsed():
     ("DEVICE_INDEX", "0,0", "DEVICE_INDEX='0,0' is not valid: expected distinct device numbers"),
     ("BATCH_TIMEOUT_MS", "nan", "BATCH_TIMEOUT_MS='nan' is not valid"),
     ("PORT", "70000", "PORT='70000' is not valid: expected a number from 1 to 65535"),
+    ("PIN_WORKERS", "sometimes", "PIN_WORKERS='sometimes' is not valid: expected auto, true or false"),
 ])
 def test_bad_values_name_the_variable_and_what_it_accepts(name, value, message):
     with pytest.raises(ConfigError) as caught:

@@ -1,5 +1,6 @@
 """The process model: one engine, workers that may die, a clean stop."""
 
+import contextlib
 import os
 import signal
 import threading
@@ -122,30 +123,58 @@ def thread_cores(pid: int) -> set[frozenset[int]]:
     return {frozenset(os.sched_getaffinity(int(tid))) for tid in os.listdir(f"/proc/{pid}/task")}
 
 
-MACHINE_CORES = frozenset(os.sched_getaffinity(0))
+TWO_CORES = frozenset(sorted(os.sched_getaffinity(0))[:2])
 
 
-@pytest.mark.skipif(len(MACHINE_CORES) < 2, reason="two workers on cores of their own need two cores")
-def test_each_worker_runs_with_all_its_threads_on_a_core_of_its_own_and_the_engine_on_any(make_server):
-    srv = make_server(WORKERS="2").start()
+@contextlib.contextmanager
+def started_on(cores: frozenset[int]):
+    """Children started inside run on these cores (they inherit this thread's set)."""
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cores)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+@pytest.mark.skipif(len(TWO_CORES) < 2, reason="workers on cores of their own need two cores")
+@pytest.mark.parametrize("settings", [{"WORKERS": "2"}, {"WORKERS": "2", "PIN_WORKERS": "true"}])
+def test_each_worker_runs_with_all_its_threads_on_a_core_of_its_own_and_the_engine_on_any(make_server, settings):
+    srv = make_server(**settings)
+    with started_on(TWO_CORES):
+        srv.start()
     for _ in range(4):
         assert srv.translate("Hello.").status == 200
     pinned = [thread_cores(pid) for pid in srv.workers()]
     assert all(len(cores) == 1 and len(next(iter(cores))) == 1 for cores in pinned), pinned
-    assert pinned[0] != pinned[1]
-    assert thread_cores(srv.engines()[0]) == {MACHINE_CORES}
+    assert set.union(*pinned) == {frozenset([core]) for core in TWO_CORES}
+    assert thread_cores(srv.engines()[0]) == {TWO_CORES}
     assert "each worker runs on a core of its own" in srv.log()
 
 
+@pytest.mark.skipif(len(TWO_CORES) < 2, reason="one worker of two cores needs two cores")
+def test_true_pins_a_worker_that_auto_leaves_free_on_a_machine_with_more_cores_than_workers(make_server):
+    pinned, free = make_server(WORKERS="1", PIN_WORKERS="true"), make_server(WORKERS="1")
+    with started_on(TWO_CORES):
+        pinned.start()
+        free.start()
+    assert [len(next(iter(thread_cores(pid)))) for pid in pinned.workers()] == [1]
+    assert thread_cores(free.workers()[0]) == {TWO_CORES}
+    assert "WORKERS=1 of the 2 cores this process may use (PIN_WORKERS=auto" in free.log()
+
+
+@pytest.mark.skipif(len(TWO_CORES) < 2, reason="a worker that could move needs two cores")
 @pytest.mark.parametrize("settings, said", [
-    ({"PIN_WORKERS": "false"}, None),
-    ({"WORKERS": str(len(MACHINE_CORES) + 1)}, "workers are not pinned to cores"),
+    ({"PIN_WORKERS": "false"}, "workers are not pinned to cores (PIN_WORKERS=false)"),
+    ({"WORKERS": "3", "PIN_WORKERS": "true"}, "WORKERS=3 exceeds the 2 cores"),
 ])
 def test_workers_move_freely_when_pinning_is_off_or_there_are_fewer_cores_than_workers(make_server, settings, said):
-    srv = make_server(**settings).start()
+    srv = make_server(**settings)
+    with started_on(TWO_CORES):
+        srv.start()
     assert srv.translate("Hello.").status == 200
-    assert all(thread_cores(pid) == {MACHINE_CORES} for pid in srv.workers())
-    assert said is None or said in srv.log()
+    assert all(thread_cores(pid) == {TWO_CORES} for pid in srv.workers())
+    assert said.replace("2 cores", f"{len(TWO_CORES)} cores") in srv.log()
 
 
 def test_a_killed_engine_fails_requests_in_flight_fast_and_is_replaced(make_server):
