@@ -219,9 +219,14 @@ _GPU_DEVICE_FILES = ("/dev/nvidiactl", "/dev/kfd")
 
 
 def _http_shape(device: str) -> tuple[int, int]:
-    """Default (workers, threads): for a GPU when one is visible and DEVICE allows it."""
+    """Default (workers, threads): for a GPU when one is visible and DEVICE allows it.
+
+    The cores are those this process may run on (a container's cpuset, taskset,
+    systemd's CPUAffinity=), not the machine's: os.cpu_count() counts every core
+    of the host.
+    """
     if device != "cpu" and any(os.path.exists(path) for path in _GPU_DEVICE_FILES):
-        return min(16, os.cpu_count() or 1), 256
+        return min(16, len(os.sched_getaffinity(0))), 256
     return 2, 8
 
 

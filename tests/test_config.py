@@ -45,6 +45,23 @@ def test_bad_values_name_the_variable_and_what_it_accepts(name, value, message):
     assert str(caught.value).startswith(message)
 
 
+def test_on_a_gpu_box_a_worker_per_core_counts_the_cores_this_process_may_use(monkeypatch, tmp_path):
+    import os
+
+    from nllb import config
+
+    device = tmp_path / "nvidiactl"
+    device.touch()
+    monkeypatch.setattr(config, "_GPU_DEVICE_FILES", (str(device),))
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(before)})
+    try:
+        settings = Settings.from_env({})
+    finally:
+        os.sched_setaffinity(0, before)
+    assert (settings.workers, settings.threads) == (1, 256)
+
+
 def test_fewer_worker_slots_than_workers_is_refused():
     with pytest.raises(ConfigError, match="WORKER_SLOTS=2 is fewer than WORKERS=4"):
         Settings.from_env({"WORKERS": "4", "WORKER_SLOTS": "2"})
