@@ -1,9 +1,11 @@
 """Settings come from the environment, and a bad value is refused with a clear message."""
 
+import os
 from pathlib import Path
 
 import pytest
 
+from nllb import config
 from nllb.config import ConfigError, Settings
 
 
@@ -46,10 +48,6 @@ def test_bad_values_name_the_variable_and_what_it_accepts(name, value, message):
 
 
 def test_on_a_gpu_box_a_worker_per_core_counts_the_cores_this_process_may_use(monkeypatch, tmp_path):
-    import os
-
-    from nllb import config
-
     device = tmp_path / "nvidiactl"
     device.touch()
     monkeypatch.setattr(config, "_GPU_DEVICE_FILES", (str(device),))

@@ -123,6 +123,12 @@ def thread_cores(pid: int) -> set[frozenset[int]]:
     return {frozenset(os.sched_getaffinity(int(tid))) for tid in os.listdir(f"/proc/{pid}/task")}
 
 
+def on_one_core(pid: int) -> bool:
+    """Every thread of the process runs on the same single core."""
+    cores = thread_cores(pid)
+    return len(cores) == 1 and len(next(iter(cores))) == 1
+
+
 TWO_CORES = frozenset(sorted(os.sched_getaffinity(0))[:2])
 
 
@@ -145,9 +151,9 @@ def test_each_worker_runs_with_all_its_threads_on_a_core_of_its_own_and_the_engi
         srv.start()
     for _ in range(4):
         assert srv.translate("Hello.").status == 200
-    pinned = [thread_cores(pid) for pid in srv.workers()]
-    assert all(len(cores) == 1 and len(next(iter(cores))) == 1 for cores in pinned), pinned
-    assert set.union(*pinned) == {frozenset([core]) for core in TWO_CORES}
+    workers = srv.workers()
+    assert all(on_one_core(pid) for pid in workers), [thread_cores(pid) for pid in workers]
+    assert set.union(*(thread_cores(pid) for pid in workers)) == {frozenset([core]) for core in TWO_CORES}
     assert thread_cores(srv.engines()[0]) == {TWO_CORES}
     assert "each worker runs on a core of its own" in srv.log()
 
@@ -158,7 +164,7 @@ def test_true_pins_a_worker_that_auto_leaves_free_on_a_machine_with_more_cores_t
     with started_on(TWO_CORES):
         pinned.start()
         free.start()
-    assert [len(next(iter(thread_cores(pid)))) for pid in pinned.workers()] == [1]
+    assert on_one_core(pinned.workers()[0])
     assert thread_cores(free.workers()[0]) == {TWO_CORES}
     assert "WORKERS=1 of the 2 cores this process may use (PIN_WORKERS=auto" in free.log()
 
@@ -174,7 +180,7 @@ def test_workers_move_freely_when_pinning_is_off_or_there_are_fewer_cores_than_w
         srv.start()
     assert srv.translate("Hello.").status == 200
     assert all(thread_cores(pid) == {TWO_CORES} for pid in srv.workers())
-    assert said.replace("2 cores", f"{len(TWO_CORES)} cores") in srv.log()
+    assert said in srv.log()
 
 
 def test_a_killed_engine_fails_requests_in_flight_fast_and_is_replaced(make_server):
