@@ -1,5 +1,7 @@
 """`nllb bench`'s own measurements: what its raw ceiling runs, and how it times it."""
 
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import pytest
@@ -41,3 +43,15 @@ def test_the_raw_ceiling_decodes_the_rows_the_service_sends_its_engine_for_each_
         [job] = app.engine.jobs[-1:]
         assert [[vocabulary[i] for i in source] for source in job.sources] == [tokens for tokens, _ in rows]
         assert list(job.limits) == [limit for _, limit in rows]
+
+
+@pytest.mark.parametrize("setting, said", [("true", "each on a core of its own"), ("false", "free to move between cores")])
+def test_the_report_says_whether_the_workers_ran_on_cores_of_their_own(tiny_model, setting, said):
+    result = subprocess.run(
+        [sys.executable, "-m", "nllb", "bench", "--model", str(tiny_model), "--concurrency", "1", "--duration", "1",
+         "--lone-requests", "1", "--workers", "1", "--threads", "2", "--set", f"PIN_WORKERS={setting}",
+         "--set", "COMPUTE_TYPE=float32", "--set", "INTRA_THREADS=1", "--set", "MAX_DECODING_LENGTH=8"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"1 workers x 2 threads ({said})" in result.stdout.splitlines()[0]

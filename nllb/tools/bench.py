@@ -362,6 +362,8 @@ def run(opts: Options) -> dict:
         })
         try:
             service.start()
+            # PIN_WORKERS=auto decides by the machine: a result says what it got.
+            result["workers_pinned"] = all(len(os.sched_getaffinity(pid)) == 1 for pid in service.pids("worker"))
             print("measuring the service ...", file=sys.stderr, flush=True)
             result["lone"] = lone_overhead(raw, service.port, opts.lone_requests, opts.quality, service.headers)
             runs = []
@@ -401,7 +403,8 @@ def report(result: dict) -> str:
     raw = result["raw"]
     lines = [
         f"device {raw['device']} ({raw['compute_type']}), quality {result['quality']}, "
-        f"ctranslate2 {result['ctranslate2']}, {result['workers']} workers x {result['threads']} threads, "
+        f"ctranslate2 {result['ctranslate2']}, {result['workers']} workers x {result['threads']} threads "
+        f"({'each on a core of its own' if result['workers_pinned'] else 'free to move between cores'}), "
         f"outputs capped at {result['env'].get('MAX_DECODING_LENGTH', 'the model default')} tokens",
         f"lone request: server p50 {result['lone']['server_ms']['p50']:.2f} ms, "
         f"direct call p50 {result['lone']['direct_ms']['p50']:.2f} ms, "
