@@ -55,6 +55,18 @@ def test_sigterm_stops_everything_and_leaves_nothing_behind(make_server):
     assert "resource_tracker" not in log and "Traceback" not in log
 
 
+def test_sigterm_to_the_whole_process_group_stops_the_service_without_an_error_in_the_log(make_server):
+    # As a process manager that signals the whole group stops it (or `kill -- -PGID`, or GNU timeout): the
+    # engine gets SIGTERM too, exits cleanly, and the master, not yet told, logged a failed engine at ERROR.
+    srv = make_server().start()
+    assert srv.translate("Hello.").status == 200
+    time.sleep(1)  # an idle engine exits at once, before the master has stopped its workers
+    os.killpg(srv.pid, signal.SIGTERM)
+    assert srv.process.wait(30) == 0
+    errors = [line for line in srv.log().splitlines() if '"level":"error"' in line]
+    assert errors == []
+
+
 def test_a_worker_killed_mid_request_leaves_other_workers_requests_unharmed(make_server):
     # Twelve clients on the two survivors' eight threads wait for a thread longer than the
     # default THREAD_WAIT_SECONDS on two cores, and would be shed with 503 overloaded: that is

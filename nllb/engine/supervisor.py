@@ -88,13 +88,22 @@ class EngineSupervisor:
             state.set_down(reason)
             if time.monotonic() - started > STABLE_SECONDS:
                 backoff = FIRST_BACKOFF_SECONDS
-            # A clean exit means the engine was sent SIGTERM, usually with the
-            # whole process group as the service stops: give the master its
-            # graceful timeout to say so before loading the model again.
-            delay = max(backoff, self.clean_exit_delay) if code == 0 else backoff
-            log.error("engine (pid %d) stopped: %s; restarting in %.0f s", pid, reason, delay)
-            if self._stopping.wait(delay):
-                return
+            if code == 0:
+                # A clean exit means the engine was sent SIGTERM, usually with
+                # the whole process group as the service stops (a process
+                # manager that signals the group, `kill -- -PGID`, GNU timeout):
+                # give the master its graceful timeout to say so before loading
+                # the model again, and call it a failure only if it does not.
+                delay = max(backoff, self.clean_exit_delay)
+                log.info("engine (pid %d) exited after SIGTERM; unless the service is stopping, "
+                         "a new one starts in %.0f s", pid, delay)
+                if self._stopping.wait(delay):
+                    return
+                log.error("engine (pid %d) stopped: %s, and the service did not; restarting", pid, reason)
+            else:
+                log.error("engine (pid %d) stopped: %s; restarting in %.0f s", pid, reason, backoff)
+                if self._stopping.wait(backoff):
+                    return
             backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
     def _spawn(self) -> int:
