@@ -182,9 +182,24 @@ def enter_worker(server, worker) -> None:
     _runtime.worker_slot = worker.nllb_slot
     core = _runtime.core_of(worker.nllb_slot)
     if core is not None:
-        os.sched_setaffinity(0, {core})  # before the worker starts its threads, which inherit it
+        pin_to_core(core)  # before the worker starts its threads, which inherit it
     worker.connections = (_runtime.connections, worker.nllb_slot)
     gunicorn.util.write_error = write_gunicorn_error
+
+
+def pin_to_core(core: int) -> bool:
+    """Run the calling thread, and threads it starts, on `core` alone; False (logged) when the kernel refuses.
+
+    The cores were read when the master started; a container's cpuset can
+    shrink since (`docker update --cpuset-cpus`), and a worker that raised
+    here would fail to boot, which halts gunicorn. It serves unpinned instead.
+    """
+    try:
+        os.sched_setaffinity(0, {core})
+    except OSError as exc:
+        log.warning("worker not pinned to core %d: %s", core, exc.strerror or exc)
+        return False
+    return True
 
 
 def reclaim_slot(server, worker) -> None:

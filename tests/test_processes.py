@@ -155,6 +155,24 @@ def started_on(cores: frozenset[int]):
         os.sched_setaffinity(0, before)
 
 
+def test_a_worker_the_kernel_will_not_pin_serves_unpinned_instead_of_failing_to_boot(caplog):
+    # A container's cpuset can shrink after the master read it; a worker that raised would halt gunicorn.
+    from nllb.server import pin_to_core
+
+    outcome = {}
+
+    def pin(core: int) -> None:
+        outcome[core] = (pin_to_core(core), os.sched_getaffinity(0))
+
+    for core in (min(TWO_CORES), 1 << 20):
+        thread = threading.Thread(target=pin, args=(core,))
+        thread.start()
+        thread.join()
+    assert outcome[min(TWO_CORES)] == (True, {min(TWO_CORES)})
+    assert outcome[1 << 20] == (False, os.sched_getaffinity(0))
+    assert f"worker not pinned to core {1 << 20}" in caplog.text
+
+
 @pytest.mark.skipif(len(TWO_CORES) < 2, reason="workers on cores of their own need two cores")
 @pytest.mark.parametrize("settings", [{"WORKERS": "2"}, {"WORKERS": "2", "PIN_WORKERS": "true"}])
 def test_each_worker_runs_with_all_its_threads_on_a_core_of_its_own_and_the_engine_on_any(make_server, settings):
