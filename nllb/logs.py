@@ -87,7 +87,7 @@ def configure(settings: Settings) -> None:
     root.setLevel(settings.log_level.upper())
     # No formatter here prints where a record was made or on which thread, so
     # logging need not find out for every record: the stack walk and thread
-    # lookup were a fifth of a request line's cost (the logging HOWTO's
+    # lookup were a quarter of a request line's cost (the logging HOWTO's
     # "Optimization" names these switches).
     logging._srcfile = None
     logging.logThreads = False
