@@ -50,7 +50,7 @@ class Runtime:
         )
         self.free_slots = list(range(settings.slot_count))
         self.worker_slot: int | None = None
-        self.worker_cores, self.pinning = _worker_cores(settings)
+        self.worker_cores = _worker_cores(settings)
 
     def core_of(self, slot: int) -> int | None:
         """The core a worker in this slot runs on, or None when workers are not pinned."""
@@ -70,8 +70,8 @@ class Runtime:
 _runtime: Runtime | None = None
 
 
-def _worker_cores(settings: Settings) -> tuple[list[int], str]:
-    """The cores workers are pinned to, one each (none: they move freely), and what to log about it.
+def _worker_cores(settings: Settings) -> list[int]:
+    """The cores workers are pinned to, one each (none: they move freely); the log says which, and why.
 
     A burst of answers wakes every worker at once, and one that wakes on
     whichever core is free finds that core's caches holding another process's
@@ -86,15 +86,19 @@ def _worker_cores(settings: Settings) -> tuple[list[int], str]:
     """
     cores = sorted(os.sched_getaffinity(0))
     if settings.pin_workers == "false":
-        return [], "workers are not pinned to cores (PIN_WORKERS=false)"
+        log.info("workers are not pinned to cores (PIN_WORKERS=false)")
+        return []
     if settings.workers > len(cores):
-        return [], (f"workers are not pinned to cores: WORKERS={settings.workers} exceeds the {len(cores)} cores "
-                    "this process may use")
+        log.info("workers are not pinned to cores: WORKERS=%d exceeds the %d cores this process may use",
+                 settings.workers, len(cores))
+        return []
     if settings.pin_workers == "auto" and settings.workers < len(cores):
-        return [], (f"workers are not pinned to cores: WORKERS={settings.workers} of the {len(cores)} cores this "
-                    "process may use (PIN_WORKERS=auto pins them when they are as many; set PIN_WORKERS=true "
-                    "when nothing else runs on these cores)")
-    return cores, f"each worker runs on a core of its own (PIN_WORKERS={settings.pin_workers})"
+        log.info("workers are not pinned to cores: WORKERS=%d of the %d cores this process may use "
+                 "(PIN_WORKERS=auto pins them when they are as many; set PIN_WORKERS=true when nothing else "
+                 "runs on these cores)", settings.workers, len(cores))
+        return []
+    log.info("each worker runs on a core of its own (PIN_WORKERS=%s)", settings.pin_workers)
+    return cores
 
 
 def start(server) -> None:
@@ -126,7 +130,6 @@ def start(server) -> None:
             "Set MODEL_PATH to a CTranslate2 NLLB model to translate for real.", model.synthetic, model.path,
         )
     _runtime = Runtime(settings, model, admin_token, metrics_dir, detector)
-    log.info(_runtime.pinning)
     _runtime.supervisor.start()
 
 
