@@ -13,7 +13,6 @@ import secrets
 from pathlib import Path
 
 import falcon.testing
-import numpy as np
 
 from nllb.access.gate import AccessGate
 from nllb.access.ratelimit import Limiter, LocalLimiter
@@ -39,11 +38,11 @@ class EchoEngine:
         self.jobs: list[SegmentJob] = []
         self.failure: TranslationError | None = None
 
-    def translate(self, job: SegmentJob) -> list[np.ndarray]:
+    def translate(self, job: SegmentJob) -> list[list[int]]:
         self.jobs.append(job)
         if self.failure is not None:
             raise self.failure
-        return [np.asarray(source[:limit]) for source, limit in zip(job.sources, job.limits)]
+        return [list(source[:limit]) for source, limit in zip(job.sources, job.limits)]
 
     @property
     def segments(self) -> int:

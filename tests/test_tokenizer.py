@@ -1,6 +1,5 @@
 """NLLB's token layout: [src_lang] + pieces + [</s>], the target language as decoder prefix."""
 
-import numpy as np
 import pytest
 
 from nllb.modeldir import ModelDirectory, ModelDirectoryError
@@ -39,7 +38,7 @@ def test_over_long_sentences_are_cut_at_token_boundaries(model):
 def test_decoding_drops_language_codes_and_special_tokens(model):
     tokenizer = Tokenizer(model, max_input_tokens=256)
     [[source]] = tokenizer.encode(["Hello"], "eng_Latn")
-    noisy = np.concatenate(([model.vocabulary.index("deu_Latn")], source[1:-1], [model.vocabulary.index("<pad>")]))
+    noisy = [model.vocabulary.index("deu_Latn"), *source[1:-1], model.vocabulary.index("<pad>")]
     assert tokenizer.decode([noisy]) == ["Hello"]
 
 
@@ -67,6 +66,6 @@ def test_a_long_list_encodes_and_decodes_as_each_sentence_alone(model):
     sentences = [f"The {a} and the {b} are here, with a comma." for a in words for b in words[:5]]
     together = tokenizer.encode(sentences, "eng_Latn")
     alone = [tokenizer.encode([sentence], "eng_Latn")[0] for sentence in sentences]
-    assert [[c.tolist() for c in chunks] for chunks in together] == [[c.tolist() for c in chunks] for chunks in alone]
+    assert together == alone
     outputs = [chunks[0][1:-1] for chunks in together]
     assert tokenizer.decode(outputs) == [tokenizer.decode([output])[0] for output in outputs] == sentences

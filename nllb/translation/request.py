@@ -6,8 +6,6 @@ import dataclasses
 import math
 from collections.abc import Callable, Sequence
 
-import numpy as np
-
 from nllb.config import QUALITY_BEAMS
 from nllb.translation.markup import MarkupOptions
 
@@ -68,7 +66,7 @@ class Translation:
 class SegmentJob:
     """Token-id segments for the engine: one target language, one beam, a length limit per segment."""
 
-    sources: Sequence[np.ndarray]
+    sources: Sequence[list[int]]
     limits: Sequence[int]
     target_token: int
     beam_size: int

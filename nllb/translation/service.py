@@ -7,8 +7,6 @@ import time
 from collections.abc import Sequence
 from typing import Protocol
 
-import numpy as np
-
 from nllb import metrics
 from nllb.config import Settings
 from nllb.modeldir import ModelDirectory
@@ -56,7 +54,7 @@ class PreparedTranslation:
 class SegmentTranslator(Protocol):
     """What the service needs of an engine (nllb.ipc.client.EngineClient in a worker)."""
 
-    def translate(self, job: SegmentJob) -> list[np.ndarray]:
+    def translate(self, job: SegmentJob) -> list[list[int]]:
         """The output token ids of every segment, in order; raises a TranslationError otherwise."""
 
 
@@ -167,7 +165,7 @@ class TranslationService:
     def _translate(self, units: list[tuple[str, str]], request: TranslationRequest) -> list[str]:
         """Sentences through the engine, each from its own language, in one job: tokenized, cut where too
         long, decoded and joined again."""
-        encoded: list[list[np.ndarray]] = [None] * len(units)
+        encoded: list[list[list[int]]] = [None] * len(units)
         by_language: dict[str, list[int]] = {}
         for index, (_, language) in enumerate(units):
             by_language.setdefault(language, []).append(index)
