@@ -5,13 +5,13 @@ The engine's side is nllb.ipc.inbox; nllb.ipc.slots says how a slot carries a re
 
 from __future__ import annotations
 
+import itertools
 import os
 import queue
 import select
 import time
+from array import array
 from collections.abc import Callable, Sequence
-
-import numpy as np
 
 from nllb.ipc.breaker import CircuitBreaker
 from nllb.ipc.channel import Descriptor
@@ -52,18 +52,18 @@ class EngineClient:
         for index in range(len(self._slots)):
             self._free.put(index)
 
-    def translate(self, job: SegmentJob) -> list[np.ndarray]:
+    def translate(self, job: SegmentJob) -> list[list[int]]:
         """The output token ids of each segment; a TranslationError when the engine did not translate them."""
         index = self._free.get()
         try:
-            results: list[np.ndarray] = []
+            results: list[list[int]] = []
             for start, stop in self._waves(job.sources, job.limits):
                 results += self._round_trip(index, job, start, stop)
             return results
         finally:
             self._free.put(index)
 
-    def _waves(self, sources: Sequence[np.ndarray], limits: Sequence[int]):
+    def _waves(self, sources: Sequence[list[int]], limits: Sequence[int]):
         """Split a request too large for one slot into consecutive slot-sized waves."""
         start, tokens, outputs = 0, 0, 0
         for i, (source, limit) in enumerate(zip(sources, limits)):
@@ -79,7 +79,7 @@ class EngineClient:
         if start < len(sources):
             yield start, len(sources)
 
-    def _round_trip(self, index: int, job: SegmentJob, start: int, stop: int) -> list[np.ndarray]:
+    def _round_trip(self, index: int, job: SegmentJob, start: int, stop: int) -> list[list[int]]:
         """Segments `start` to `stop` of the job through slot `index`: write, post, wait, read."""
         waitable = self._slots[index]
         slot = waitable.slot
@@ -96,10 +96,11 @@ class EngineClient:
             raise Overloaded()
         generation = slot.header.generation + 1
         slot.header.generation = generation
-        lengths = np.fromiter((len(s) for s in sources), dtype=np.int32, count=count)
-        slot.source_lengths[:count] = lengths
-        slot.output_limits[:count] = job.limits[start:stop]
-        slot.source_ids[: int(lengths.sum())] = np.concatenate(sources)
+        limits = job.limits[start:stop]
+        ids = array("i", itertools.chain.from_iterable(sources))
+        slot.source_lengths[:count] = array("i", map(len, sources))
+        slot.output_limits[:count] = array("i", limits)
+        slot.source_ids[: len(ids)] = ids
         descriptor = Descriptor(
             request_slot=index, epoch=epoch, generation=generation, segments=count,
             target_token=job.target_token, beam_size=job.beam_size, deadline=job.deadline,
@@ -116,9 +117,9 @@ class EngineClient:
         status = slot.header.status
         if status != SlotStatus.OK:
             raise self._failure(status)
-        offsets = np.concatenate(([0], np.cumsum(slot.output_limits[:count])))
-        lengths = slot.output_lengths[:count].copy()
-        return [slot.output_ids[offsets[i]: offsets[i] + lengths[i]].copy() for i in range(count)]
+        offsets = itertools.accumulate(limits, initial=0)
+        return [slot.output_ids[offset: offset + length].tolist()
+                for offset, length in zip(offsets, slot.output_lengths[:count].tolist())]
 
     def _failure(self, status: int) -> Exception:
         """The engine's answer other than OK, in the domain's words."""

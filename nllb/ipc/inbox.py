@@ -16,6 +16,7 @@ import itertools
 import logging
 import os
 import threading
+from array import array
 
 from nllb.ipc.channel import ChannelReader
 from nllb.ipc.exchange import Exchange
@@ -74,8 +75,6 @@ class Inbox:
                 continue  # abandoned by its worker
             layout = self.exchange.layout
             count = descriptor.segments
-            # Plain lists: numpy costs more than it saves on a few dozen numbers,
-            # and this runs once per request on the engine's one intake thread.
             lengths = slot.source_lengths[:count].tolist() if 0 < count <= layout.max_segments else []
             limits = slot.output_limits[:count].tolist()
             total = sum(lengths)
@@ -133,7 +132,7 @@ class Inbox:
                 request.finished = True
                 return
             offset = request.output_offsets[index]
-            slot.output_ids[offset: offset + len(ids)] = ids
+            slot.output_ids[offset: offset + len(ids)] = array("i", ids)
             slot.output_lengths[index] = len(ids)
             request.remaining -= 1
             if request.remaining == 0:

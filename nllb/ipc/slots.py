@@ -13,8 +13,6 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 
-import numpy as np
-
 
 class SlotHeader(ctypes.Structure):
     _fields_ = [
@@ -57,12 +55,18 @@ class SlotLayout:
 
 
 class RequestSlot:
-    """Live numpy views over one slot; writes are seen by every process at once."""
+    """Live views over one slot, as C ints; writes are seen by every process at once.
+
+    Memoryviews rather than numpy arrays: a request's few dozen numbers go in
+    and out as `array("i")` and `tolist()`, which costs a worker less code per
+    request than numpy's dispatch (docs/PERFORMANCE.md, session 28).
+    """
 
     def __init__(self, buffer, offset: int, layout: SlotLayout):
         self.layout = layout
         self.header = SlotHeader.from_buffer(buffer, offset)
         offset += ctypes.sizeof(SlotHeader)
+        memory = memoryview(buffer)
         for name, count in layout._arrays:
-            setattr(self, name, np.ndarray((count,), dtype=np.int32, buffer=buffer, offset=offset))
+            setattr(self, name, memory[offset: offset + 4 * count].cast("i"))
             offset += 4 * count
