@@ -35,6 +35,17 @@ def test_a_request_passes_only_if_every_budget_allows_and_then_charges_all():
     assert decision.outcomes[1].retry_after > 0 and decision.outcomes[0].retry_after == 0
 
 
+def test_a_full_table_forgets_the_keys_idle_longest_never_a_spent_one():
+    limiter = LocalLimiter.create("test-limits-full")
+    scarce, plenty = [Budget(limit=2, window=3600)], [Budget(limit=10**6, window=3600)]
+    assert [limiter.check("spent", scarce, [1]).allowed for _ in range(3)] == [True, True, False]
+    # Twice as many keys as the table has entries: every stripe fills and gives entries up.
+    for i in range(8192):
+        assert limiter.check(f"caller-{i}", plenty, [1]).allowed
+    assert not limiter.check("spent", scarce, [1]).allowed
+    assert limiter.spent("spent", scarce[0])
+
+
 def test_the_shared_memory_limiter_is_exact_across_processes_and_threads():
     limiter = LocalLimiter.create("test-limits")
     budget = [Budget(limit=300, window=3600)]

@@ -31,7 +31,6 @@ import struct
 import threading
 import time
 
-import numpy as np
 import redis
 
 from nllb.ipc.memory import SharedMemory
@@ -123,18 +122,27 @@ _LIBC.fcntl.restype = ctypes.c_int
 _LOCK_RETRY_SECONDS = 20e-6
 _STRIPES = 64
 _ENTRIES = 64
-_ENTRY = np.dtype([("key", "<i8"), ("tat", "<f8", (2,))])
+# An entry: a key's digest, then one timestamp per budget (two at most).
+# Read and written through struct, not numpy: the few numbers a request
+# touches cost less as Python floats than as array views, and a worker runs
+# this after sleeping through a device batch, cold (docs/PERFORMANCE.md,
+# session 28).
+_ENTRY = struct.Struct("<q2d")
+_KEY = struct.Struct("<q")
+_TATS = struct.Struct("<2d")
+_STRIPE_BYTES = _ENTRIES * _ENTRY.size
+_ROW_KEYS = struct.Struct("<" + f"q{_TATS.size}x" * _ENTRIES)
+_ROW_TATS = struct.Struct("<" + f"{_KEY.size}x2d" * _ENTRIES)
 
 
 class LocalLimiter:
     """Exact on one node; the table lives in shared memory made by the master."""
 
-    size = _STRIPES * _ENTRIES * _ENTRY.itemsize
+    size = _STRIPES * _STRIPE_BYTES
 
     def __init__(self, memory: SharedMemory):
         self.memory = memory
-        self._table = np.ndarray((_STRIPES, _ENTRIES), dtype=_ENTRY, buffer=memory.buffer)
-        self._keys, self._tats = self._table["key"], self._table["tat"]
+        self._table = memory.buffer
         self._threads = [threading.Lock() for _ in range(_STRIPES)]
         # Where this process last found each key: checked under the lock, so
         # a busy token's update costs a few scalar reads and writes, not a
@@ -171,43 +179,48 @@ class LocalLimiter:
         of a key that was never charged: that answer costs one scan of a row.
         """
         digest = _digest(key)
-        stripe = digest % _STRIPES
-        hits = np.flatnonzero(self._keys[stripe] == digest)
-        if not hits.size:
+        row = digest % _STRIPES * _STRIPE_BYTES
+        keys = _ROW_KEYS.unpack_from(self._table, row)
+        if digest not in keys:
             return False
-        tat = float(self._tats[stripe, int(hits[0]), 0])
+        tat = _TATS.unpack_from(self._table, row + keys.index(digest) * _ENTRY.size + _KEY.size)[0]
         return tat - time.time() > budget.window - budget.interval + 1e-9
 
     def check(self, key: str, budgets: list[Budget], costs: list[int]) -> Decision:
         digest = _digest(key)
         stripe = digest % _STRIPES
-        span = _ENTRIES * _ENTRY.itemsize
+        row = stripe * _STRIPE_BYTES
+        table = self._table
         # fcntl locks are per process; the thread lock orders this worker's threads.
         with self._threads[stripe]:
-            self._lock(fcntl.F_WRLCK, stripe * span, span)
+            self._lock(fcntl.F_WRLCK, row, _STRIPE_BYTES)
             try:
                 now = time.time()
                 index = self._places.get(digest, -1)
-                if index < 0 or self._keys[stripe, index] != digest:
-                    index = self._places[digest] = self._find(self._table[stripe], digest)
-                tats = self._tats[stripe, index, : len(budgets)].tolist()
-                allowed, new_tats, kept = gcra(now, tats, budgets, costs)
-                self._keys[stripe, index] = digest
-                self._tats[stripe, index, : len(budgets)] = kept
+                if index < 0 or _KEY.unpack_from(table, row + index * _ENTRY.size)[0] != digest:
+                    index = self._places[digest] = self._find(row, digest)
+                entry = row + index * _ENTRY.size
+                stored = _TATS.unpack_from(table, entry + _KEY.size)
+                allowed, new_tats, kept = gcra(now, list(stored[: len(budgets)]), budgets, costs)
+                _ENTRY.pack_into(table, entry, digest, *kept, *stored[len(kept):])
             finally:
-                self._lock(fcntl.F_UNLCK, stripe * span, span)
+                self._lock(fcntl.F_UNLCK, row, _STRIPE_BYTES)
         return decide(now, allowed, new_tats, kept, budgets)
 
-    @staticmethod
-    def _find(row: np.ndarray, digest: int) -> int:
-        hits = np.flatnonzero(row["key"] == digest)
-        if hits.size:
-            return int(hits[0])
+    def _find(self, row: int, digest: int) -> int:
+        """The entry of `digest` in the stripe at byte `row`, claimed for it if it has none."""
+        keys = _ROW_KEYS.unpack_from(self._table, row)
+        if digest in keys:
+            return keys.index(digest)
         # A new key takes a free entry, else the one that has been idle longest
         # (its budgets are whole again, so forgetting it changes nothing).
-        empty = np.flatnonzero(row["key"] == 0)
-        index = int(empty[0]) if empty.size else int(np.argmin(row["tat"].max(axis=1)))
-        row[index]["tat"] = 0.0
+        if 0 in keys:
+            index = keys.index(0)
+        else:
+            tats = _ROW_TATS.unpack_from(self._table, row)
+            latest = [max(tats[i], tats[i + 1]) for i in range(0, len(tats), 2)]
+            index = latest.index(min(latest))
+        _TATS.pack_into(self._table, row + index * _ENTRY.size + _KEY.size, 0.0, 0.0)
         return index
 
 
