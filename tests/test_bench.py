@@ -1,5 +1,6 @@
 """`nllb bench`'s own measurements: what its raw ceiling runs, and how it times it."""
 
+import re
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -55,3 +56,17 @@ def test_the_report_says_whether_the_workers_ran_on_cores_of_their_own(tiny_mode
     )
     assert result.returncode == 0, result.stderr
     assert f"1 workers x 2 threads ({said})" in result.stdout.splitlines()[0]
+
+
+def test_the_report_says_how_requests_failed(tiny_model):
+    # A one-segment queue with eight clients: the engine refuses some requests as overloaded (503).
+    result = subprocess.run(
+        [sys.executable, "-m", "nllb", "bench", "--model", str(tiny_model), "--concurrency", "8", "--duration", "1",
+         "--lone-requests", "1", "--workers", "1", "--threads", "8", "--set", "MAX_QUEUE_SIZE=1",
+         "--set", "COMPUTE_TYPE=float32", "--set", "INTRA_THREADS=1", "--set", "MAX_DECODING_LENGTH=8"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    [row] = [line for line in result.stdout.splitlines() if line.startswith("| 8 |")]
+    errors = row.rstrip(" |").rsplit("| ", 1)[1]
+    assert re.fullmatch(r"(\d+) \(status 503: \1\)", errors), row

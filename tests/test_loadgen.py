@@ -49,4 +49,5 @@ def test_keep_alive_connections_count_every_reply_with_the_servers_own_time(serv
 def test_a_server_that_closes_after_a_reply_gets_a_new_connection_and_refusals_count_as_errors(server):
     tally = loadgen.closed_loop(server, connections=2, duration=0.3, requests=requests(b"close", b"refuse"))
     assert len(tally.latencies) > 5 and tally.errors > 5
+    assert set(tally.failures) == {"status 503"}
     assert abs(len(tally.latencies) - tally.errors) <= 2  # the two kinds of request take turns

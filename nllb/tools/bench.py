@@ -9,6 +9,7 @@ next to the raw one at the same number of sentences in flight.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import http.client
 import json
@@ -201,7 +202,7 @@ def _client_process(port: int, connections: int, duration: float, bodies: list[b
     requests = [loadgen.encode_post("/translate", body, headers) for body in bodies]
     before = _own_cpu_seconds()  # not the process's start and imports: only what the load costs
     tally = loadgen.closed_loop(port, connections, duration, requests)
-    queue.put((tally.latencies, tally.server_ms, tally.errors, _own_cpu_seconds() - before))
+    queue.put((tally.latencies, tally.server_ms, dict(tally.failures), _own_cpu_seconds() - before))
 
 
 def _own_cpu_seconds() -> float:
@@ -217,14 +218,15 @@ def drive(port: int, concurrency: int, duration: float, clients: int, bodies: li
     results = _in_processes(_client_process, [(port, share, duration, bodies, headers) for share in shares])
     latencies = [x for got, _, _, _ in results for x in got]
     server_ms = [x for _, took, _, _ in results for x in took]
-    errors = sum(failed for _, _, failed, _ in results)
+    failures = sum((collections.Counter(failed) for _, _, failed, _ in results), collections.Counter())
     cpu = sum(used for _, _, _, used in results)
     return {
         "client_cpu_seconds": cpu,
         "concurrency": concurrency,
         "texts_per_request": texts,
         "requests": len(latencies),
-        "errors": errors,
+        "errors": failures.total(),
+        "error_kinds": dict(failures),
         "requests_per_s": len(latencies) / duration,
         "sentences_per_s": len(latencies) * texts / duration,
         "latency_ms": {"p50": percentile(latencies, 0.5) * 1000, "p99": percentile(latencies, 0.99) * 1000},
@@ -243,7 +245,7 @@ def _open_loop_process(port: int, rate: float, duration: float, senders: int, bo
     rng = random.Random(seed)
     arrivals: queues.SimpleQueue = queues.SimpleQueue()
     latencies: list[float] = []
-    errors = [0]
+    failures: collections.Counter = collections.Counter()
     lock = threading.Lock()
     headers = {"Content-Type": "application/json", **headers}
     start = time.monotonic() + 0.2
@@ -264,23 +266,23 @@ def _open_loop_process(port: int, rate: float, duration: float, senders: int, bo
                 conn.request("POST", "/translate", body, headers)
                 resp = conn.getresponse()
                 resp.read()
-                ok = resp.status == 200
+                failure = None if resp.status == 200 else f"status {resp.status}"
             except OSError:
-                ok = False
+                failure = "connection failed"
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
             with lock:
-                if ok:
+                if failure is None:
                     latencies.append(time.monotonic() - scheduled)
                 else:
-                    errors[0] += 1
+                    failures[failure] += 1
 
     threads = [threading.Thread(target=send) for _ in range(senders)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    queue.put((latencies, errors[0], n, _own_cpu_seconds()))
+    queue.put((latencies, dict(failures), n, _own_cpu_seconds()))
 
 
 def open_loop(port: int, rate: float, duration: float, clients: int, bodies: list[bytes], headers: dict) -> dict:
@@ -288,7 +290,7 @@ def open_loop(port: int, rate: float, duration: float, clients: int, bodies: lis
     results = _in_processes(_open_loop_process, [(port, rate / clients, duration, 256, bodies, headers, 1000 + i)
                                                  for i in range(clients)])
     latencies = [x for got, _, _, _ in results for x in got]
-    errors = sum(failed for _, failed, _, _ in results)
+    failures = sum((collections.Counter(failed) for _, failed, _, _ in results), collections.Counter())
     offered = sum(sent for _, _, sent, _ in results)
     cpu = sum(used for _, _, _, used in results)
     return {
@@ -296,7 +298,8 @@ def open_loop(port: int, rate: float, duration: float, clients: int, bodies: lis
         "offered_per_s": offered / duration,
         "requests": len(latencies),
         "achieved_per_s": len(latencies) / duration,
-        "errors": errors,
+        "errors": failures.total(),
+        "error_kinds": dict(failures),
         "latency_ms": {"p50": percentile(latencies, 0.5) * 1000, "p99": percentile(latencies, 0.99) * 1000},
     }
 
@@ -423,7 +426,7 @@ def report(result: dict) -> str:
             f"| {run['concurrency']} | {run['texts_per_request']} | {run['sentences_per_s']:.1f} | {raw_s:.1f} | "
             f"{run['sentences_per_s'] / raw_s:.2f} | {run['latency_ms']['p50']:.1f} | {run['latency_ms']['p99']:.1f} | "
             f"{run['mean_batch_size']:.1f} | {run['device_busy']:.0%} | {_ms(run['burst_transit_ms'])} | "
-            f"{_cores(run)} | {_ms(run['worker_cpu_ms_per_request'], 2)} | {run['machine_idle']:.0%} | {run['errors']} |"
+            f"{_cores(run)} | {_ms(run['worker_cpu_ms_per_request'], 2)} | {run['machine_idle']:.0%} | {_errors(run)} |"
         )
     if result.get("open_loop"):
         lines += [
@@ -437,9 +440,15 @@ def report(result: dict) -> str:
                 f"| {run['share_of_raw_max']:.0%} | {run['offered_per_s']:.1f} | {run['achieved_per_s']:.1f} | "
                 f"{run['latency_ms']['p50']:.1f} | {run['latency_ms']['p99']:.1f} | {run['mean_batch_size']:.1f} | "
                 f"{run['device_busy']:.0%} | {_cores(run)} | {_ms(run['worker_cpu_ms_per_request'], 2)} | "
-                f"{run['machine_idle']:.0%} | {run['errors']} |"
+                f"{run['machine_idle']:.0%} | {_errors(run)} |"
             )
     return "\n".join(lines)
+
+
+def _errors(run: dict) -> str:
+    """How many failed, and how: "3 (closed: 1, status 503: 2)"."""
+    kinds = ", ".join(f"{kind}: {count}" for kind, count in sorted(run["error_kinds"].items()))
+    return f"{run['errors']} ({kinds})" if kinds else str(run["errors"])
 
 
 def _ms(value: float | None, digits: int = 1) -> str:

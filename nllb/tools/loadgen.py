@@ -15,6 +15,7 @@ server says `Connection: close`.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import selectors
 import socket
@@ -27,11 +28,16 @@ REPLY_TIMEOUT_SECONDS = 120.0
 
 @dataclasses.dataclass
 class Tally:
-    """What one process saw: latency of every good answer, the server's own time where it said, and failures."""
+    """What one process saw: latency of every good answer, the server's own time where it said, and failures
+    by kind ("status 503", "closed" without a reply, "timeout")."""
 
     latencies: list[float] = dataclasses.field(default_factory=list)
     server_ms: list[float] = dataclasses.field(default_factory=list)
-    errors: int = 0
+    failures: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+
+    @property
+    def errors(self) -> int:
+        return sum(self.failures.values())
 
 
 def encode_post(path: str, body: bytes, headers: dict[str, str]) -> bytes:
@@ -100,7 +106,7 @@ def closed_loop(port: int, connections: int, duration: float, requests: list[byt
                 if key.data.started < overdue:
                     selector.unregister(key.fileobj)
                     key.data.sock.close()
-                    tally.errors += 1
+                    tally.failures["timeout"] += 1
         for key, _ in ready:
             conn: _Connection = key.data
             chunk = conn.read()
@@ -113,7 +119,7 @@ def closed_loop(port: int, connections: int, duration: float, requests: list[byt
                 if took := reply[1].get(b"x-response-time"):
                     tally.server_ms.append(float(took.removesuffix(b"ms")))
             else:
-                tally.errors += 1
+                tally.failures["closed" if reply is None else f"status {reply[0]}"] += 1
             reusable = reply is not None and reply[1].get(b"connection") != b"close"
             if not reusable or time.monotonic() >= stop_at:
                 conn.sock.close()
