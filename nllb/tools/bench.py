@@ -218,15 +218,13 @@ def drive(port: int, concurrency: int, duration: float, clients: int, bodies: li
     results = _in_processes(_client_process, [(port, share, duration, bodies, headers) for share in shares])
     latencies = [x for got, _, _, _ in results for x in got]
     server_ms = [x for _, took, _, _ in results for x in took]
-    failures = sum((collections.Counter(failed) for _, _, failed, _ in results), collections.Counter())
     cpu = sum(used for _, _, _, used in results)
     return {
         "client_cpu_seconds": cpu,
         "concurrency": concurrency,
         "texts_per_request": texts,
         "requests": len(latencies),
-        "errors": failures.total(),
-        "error_kinds": dict(failures),
+        **_failures(failed for _, _, failed, _ in results),
         "requests_per_s": len(latencies) / duration,
         "sentences_per_s": len(latencies) * texts / duration,
         "latency_ms": {"p50": percentile(latencies, 0.5) * 1000, "p99": percentile(latencies, 0.99) * 1000},
@@ -290,7 +288,6 @@ def open_loop(port: int, rate: float, duration: float, clients: int, bodies: lis
     results = _in_processes(_open_loop_process, [(port, rate / clients, duration, 256, bodies, headers, 1000 + i)
                                                  for i in range(clients)])
     latencies = [x for got, _, _, _ in results for x in got]
-    failures = sum((collections.Counter(failed) for _, failed, _, _ in results), collections.Counter())
     offered = sum(sent for _, _, sent, _ in results)
     cpu = sum(used for _, _, _, used in results)
     return {
@@ -298,8 +295,7 @@ def open_loop(port: int, rate: float, duration: float, clients: int, bodies: lis
         "offered_per_s": offered / duration,
         "requests": len(latencies),
         "achieved_per_s": len(latencies) / duration,
-        "errors": failures.total(),
-        "error_kinds": dict(failures),
+        **_failures(failed for _, failed, _, _ in results),
         "latency_ms": {"p50": percentile(latencies, 0.5) * 1000, "p99": percentile(latencies, 0.99) * 1000},
     }
 
@@ -443,6 +439,12 @@ def report(result: dict) -> str:
                 f"{run['machine_idle']:.0%} | {_errors(run)} |"
             )
     return "\n".join(lines)
+
+
+def _failures(per_process) -> dict:
+    """The load processes' failures by kind, summed: `errors` and `error_kinds` of a run's result."""
+    kinds = sum((collections.Counter(failed) for failed in per_process), collections.Counter())
+    return {"errors": kinds.total(), "error_kinds": dict(kinds)}
 
 
 def _errors(run: dict) -> str:
