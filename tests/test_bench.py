@@ -46,27 +46,27 @@ def test_the_raw_ceiling_decodes_the_rows_the_service_sends_its_engine_for_each_
         assert list(job.limits) == [limit for _, limit in rows]
 
 
-@pytest.mark.parametrize("setting, said", [("true", "each on a core of its own"), ("false", "free to move between cores")])
-def test_the_report_says_whether_the_workers_ran_on_cores_of_their_own(tiny_model, setting, said):
+def bench_report(tiny_model, *args: str) -> list[str]:
+    """`nllb bench` on the tiny model for a second, one worker on the CPU: its report's lines."""
     result = subprocess.run(
-        [sys.executable, "-m", "nllb", "bench", "--model", str(tiny_model), "--concurrency", "1", "--duration", "1",
-         "--lone-requests", "1", "--workers", "1", "--threads", "2", "--set", f"PIN_WORKERS={setting}",
-         "--set", "COMPUTE_TYPE=float32", "--set", "INTRA_THREADS=1", "--set", "MAX_DECODING_LENGTH=8"],
+        [sys.executable, "-m", "nllb", "bench", "--model", str(tiny_model), "--duration", "1", "--lone-requests", "1",
+         "--workers", "1", "--set", "COMPUTE_TYPE=float32", "--set", "INTRA_THREADS=1",
+         "--set", "MAX_DECODING_LENGTH=8", *args],
         capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert f"1 workers x 2 threads ({said})" in result.stdout.splitlines()[0]
+    return result.stdout.splitlines()
+
+
+@pytest.mark.parametrize("setting, said", [("true", "each on a core of its own"), ("false", "free to move between cores")])
+def test_the_report_says_whether_the_workers_ran_on_cores_of_their_own(tiny_model, setting, said):
+    lines = bench_report(tiny_model, "--concurrency", "1", "--threads", "2", "--set", f"PIN_WORKERS={setting}")
+    assert f"1 workers x 2 threads ({said})" in lines[0]
 
 
 def test_the_report_says_how_requests_failed(tiny_model):
     # A one-segment queue with eight clients: the engine refuses some requests as overloaded (503).
-    result = subprocess.run(
-        [sys.executable, "-m", "nllb", "bench", "--model", str(tiny_model), "--concurrency", "8", "--duration", "1",
-         "--lone-requests", "1", "--workers", "1", "--threads", "8", "--set", "MAX_QUEUE_SIZE=1",
-         "--set", "COMPUTE_TYPE=float32", "--set", "INTRA_THREADS=1", "--set", "MAX_DECODING_LENGTH=8"],
-        capture_output=True, text=True, timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    [row] = [line for line in result.stdout.splitlines() if line.startswith("| 8 |")]
+    lines = bench_report(tiny_model, "--concurrency", "8", "--threads", "8", "--set", "MAX_QUEUE_SIZE=1")
+    [row] = [line for line in lines if line.startswith("| 8 |")]
     errors = row.rstrip(" |").rsplit("| ", 1)[1]
     assert re.fullmatch(r"(\d+) \(status 503: \1\)", errors), row
