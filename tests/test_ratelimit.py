@@ -111,3 +111,15 @@ def test_redis_limits_survive_a_flushed_script_cache_and_a_restarted_redis(redis
     redis_server.start()
     time.sleep(FIRST_BACKOFF_SECONDS + 0.1)
     assert redis_decides(limiter)  # on a new connection
+
+
+def test_an_answer_that_came_too_late_is_never_read_as_the_next_ones(redis_server):
+    limiter = Limiter(LocalLimiter.create("test-late"), connect(redis_server.url))
+    other = redis.Redis.from_url(redis_server.url)
+    other.mset({"nllb:tr:first": b"first", "nllb:tr:second": b"second"})
+    assert limiter.check_and_read("t", [Budget(100, 60)], [1], ["nllb:tr:first"])[1] == [b"first"]
+    # Redis busy past the limiter's socket timeout: the request is decided here, and Redis' answer comes late.
+    other.client_pause(600)
+    assert limiter.check_and_read("t", [Budget(100, 60)], [1], ["nllb:tr:first"])[1] is None
+    time.sleep(0.6 + FIRST_BACKOFF_SECONDS)
+    assert limiter.check_and_read("t", [Budget(100, 60)], [1], ["nllb:tr:second"])[1] == [b"second"]

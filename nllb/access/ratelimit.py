@@ -34,7 +34,7 @@ import time
 import redis
 
 from nllb.ipc.memory import SharedMemory
-from nllb.redisconn import Backoff
+from nllb.redisconn import Backoff, Script
 
 log = logging.getLogger("nllb.ratelimit")
 
@@ -273,7 +273,7 @@ class Limiter:
         self.local = local
         self.redis = client
         self.namespace = namespace
-        self._script = client.register_script(_GCRA) if client is not None else None
+        self._script = Script(client, _GCRA) if client is not None else None
         self._backoff = Backoff()
 
     def check(self, key: str, budgets: list[Budget], costs: list[int]) -> Decision:
