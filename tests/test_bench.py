@@ -70,3 +70,16 @@ def test_the_report_says_how_requests_failed(tiny_model):
     [row] = [line for line in lines if line.startswith("| 8 |")]
     errors = row.rstrip(" |").rsplit("| ", 1)[1]
     assert re.fullmatch(r"(\d+) \(status 503: \1\)", errors), row
+
+
+def test_a_lone_request_is_timed_against_its_own_device_call_too(tiny_model):
+    lines = bench_report(tiny_model, "--concurrency", "1", "--lone-requests", "5")
+    found = re.search(r"server p50 ([\d.]+) ms.*over its own device call \(([\d.]+) ms p50\) (-?[\d.]+) ms", lines[1])
+    assert found, lines[1]
+    served, device, overhead = map(float, found.groups())
+    assert 0 < device < served and 0 < overhead < served
+
+
+def test_without_the_engines_batch_lines_the_report_says_why_it_has_no_own_device_figure(tiny_model):
+    lines = bench_report(tiny_model, "--concurrency", "1", "--set", "LOG_FORMAT=text")
+    assert "over its own device call: not measured" in lines[1]

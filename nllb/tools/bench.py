@@ -313,25 +313,63 @@ def _in_processes(target, arguments: list[tuple]) -> list:
     return results
 
 
-def lone_overhead(raw: RawCeiling, port: int, count: int, quality: str, headers: dict) -> dict:
-    """A lone request against a direct call on the same sentence, in alternation, so both see the same machine."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+def lone_overhead(raw: RawCeiling, service: "Service", count: int, quality: str) -> dict:
+    """A lone request against a direct call on the same sentence, in alternation, so both see the same machine.
+
+    Also against the engine's own device call for that request (from its
+    batch log line): a direct call runs in this process, and a batch of one
+    on a GPU is mostly the CPU launching kernels, so its time moves with the
+    core each process runs on — on the H200 boxes by more than the service's
+    whole overhead from one run to the next (docs/PERFORMANCE.md, session 29).
+    """
+    conn = http.client.HTTPConnection("127.0.0.1", service.port, timeout=120)
     bodies = request_bodies(1, quality)
-    direct, served = [], []
+    direct, served, ids = [], [], []
     for i in range(count + 1):
         took, _ = raw.run(1, first=i)
+        request_id = f"bench-lone-{i}"
         started = time.perf_counter()
-        conn.request("POST", "/translate", bodies[i % len(bodies)], {"Content-Type": "application/json", **headers})
+        conn.request("POST", "/translate", bodies[i % len(bodies)],
+                     {"Content-Type": "application/json", "X-Request-ID": request_id, **service.headers})
         resp = conn.getresponse()
         resp.read()
         if i:  # the first round warms the connection
             direct.append(took)
             served.append(time.perf_counter() - started)
+            ids.append(request_id)
+    device = batch_device_seconds(service, ids)
+    own = [(s - device[i], device[i]) for s, i in zip(served, ids) if i in device]
     return {
         "direct_ms": {"p50": statistics.median(direct) * 1000, "p99": percentile(direct, 0.99) * 1000},
         "server_ms": {"p50": statistics.median(served) * 1000, "p99": percentile(served, 0.99) * 1000},
         "overhead_ms_p50": statistics.median([s - d for s, d in zip(served, direct)]) * 1000,
+        # None where the engine's batch lines are not logged (LOG_LEVEL above info, or LOG_FORMAT=text).
+        "own_device_ms_p50": statistics.median(d for _, d in own) * 1000 if own else None,
+        "overhead_over_own_device_ms_p50": statistics.median(o for o, _ in own) * 1000 if own else None,
     }
+
+
+def batch_device_seconds(service: "Service", request_ids: list[str], wait: float = 2.0) -> dict[str, float]:
+    """The device time of the batch that carried each of `request_ids` (alone), from the engine's log lines.
+
+    The engine logs a batch after its answers are out, so the last may lag its response by a moment.
+    """
+    wanted, found = set(request_ids), {}
+    deadline = time.monotonic() + wait
+    while True:
+        for line in service.log().splitlines():
+            if '"batch"' not in line:
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:  # not one of nllb's JSON lines (a warning on stderr)
+                continue
+            if entry.get("event") == "batch":
+                for request_id in wanted.intersection(entry["request_ids"]):
+                    found[request_id] = entry["device_ms"] / 1000
+        if len(found) == len(wanted) or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
 
 
 def run(opts: Options) -> dict:
@@ -364,7 +402,7 @@ def run(opts: Options) -> dict:
             # PIN_WORKERS=auto decides by the machine: a result says what it got.
             result["workers_pinned"] = all(len(os.sched_getaffinity(pid)) == 1 for pid in service.pids("worker"))
             print("measuring the service ...", file=sys.stderr, flush=True)
-            result["lone"] = lone_overhead(raw, service.port, opts.lone_requests, opts.quality, service.headers)
+            result["lone"] = lone_overhead(raw, service, opts.lone_requests, opts.quality)
             runs = []
             for concurrency in opts.concurrency:
                 measured = with_engine_figures(service, lambda: drive(
@@ -398,6 +436,13 @@ def run(opts: Options) -> dict:
     return result
 
 
+def _over_own(lone: dict) -> str:
+    if lone["own_device_ms_p50"] is None:
+        return "over its own device call: not measured (the engine logs its batches at LOG_LEVEL=info, LOG_FORMAT=json)"
+    return (f"over its own device call ({lone['own_device_ms_p50']:.2f} ms p50) "
+            f"{lone['overhead_over_own_device_ms_p50']:.2f} ms")
+
+
 def report(result: dict) -> str:
     raw = result["raw"]
     lines = [
@@ -407,7 +452,7 @@ def report(result: dict) -> str:
         f"outputs capped at {result['env'].get('MAX_DECODING_LENGTH', 'the model default')} tokens",
         f"lone request: server p50 {result['lone']['server_ms']['p50']:.2f} ms, "
         f"direct call p50 {result['lone']['direct_ms']['p50']:.2f} ms, "
-        f"overhead p50 {result['lone']['overhead_ms_p50']:.2f} ms (paired, same sentence)",
+        f"overhead p50 {result['lone']['overhead_ms_p50']:.2f} ms (paired, same sentence); {_over_own(result['lone'])}",
         "",
         "| in flight | texts/request | server sentences/s | raw sentences/s | ratio | p50 ms | p99 ms | mean batch "
         "| device busy | burst transit ms | cores: workers / engine / load | worker CPU ms/request | machine idle "
