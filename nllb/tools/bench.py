@@ -338,7 +338,7 @@ def lone_overhead(raw: RawCeiling, service: "Service", count: int, quality: str)
             served.append(time.perf_counter() - started)
             ids.append(request_id)
     device = batch_device_seconds(service, ids)
-    own = [(s - device[i], device[i]) for s, i in zip(served, ids) if i in device]
+    own = [(took - device[rid], device[rid]) for took, rid in zip(served, ids) if rid in device]
     return {
         "direct_ms": {"p50": statistics.median(direct) * 1000, "p99": percentile(direct, 0.99) * 1000},
         "server_ms": {"p50": statistics.median(served) * 1000, "p99": percentile(served, 0.99) * 1000},
