@@ -58,7 +58,7 @@ class Script:
     The rate-limit script is the one Redis call of a cached request, and
     redis-py's client wraps each command in work of its own: a retry policy,
     the pool's check that a connection holds no unread answer (one more system
-    call), instrumentation. On the 2-core VM that is ~35 µs of a ~130 µs call
+    call), instrumentation. On the 2-core VM that was a quarter of the call
     (docs/PERFORMANCE.md, session 29). The connections are made by the
     client's pool, with its address, credentials, timeouts and health checks;
     one that fails is closed before it is used again, so no connection is
