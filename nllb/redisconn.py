@@ -52,44 +52,61 @@ class Backoff:
             self._delay = FIRST_BACKOFF_SECONDS
 
 
-class Script:
-    """A Lua script, run on connections of its own rather than through redis-py's client.
+class Connections:
+    """Connections of a client's pool, kept for the request path and used without redis-py's client.
 
-    The rate-limit script is the one Redis call of a cached request, and
     redis-py's client wraps each command in work of its own: a retry policy,
     the pool's check that a connection holds no unread answer (one more system
-    call), instrumentation. On the 2-core VM that was a quarter of the call
-    (docs/PERFORMANCE.md, session 29). The connections are made by the
+    call), instrumentation. On the 2-core VM that was a quarter of the
+    rate-limit script's call, and 38 of 94 µs of CPU for a cache MGET
+    (docs/PERFORMANCE.md, sessions 29 and 30). The connections are made by the
     client's pool, with its address, credentials, timeouts and health checks;
-    one that fails is closed before it is used again, so no connection is
-    reused holding half an answer. Where Redis has lost its scripts (a restart,
-    SCRIPT FLUSH) the script is sent whole, and Redis keeps it again.
+    one that fails is closed before it is used again, and every answer to a
+    write is read before the connection is reused, so none is ever read as the
+    answer to another command.
     """
 
-    def __init__(self, client: redis.Redis, source: str):
-        self.source = source
-        self.sha = hashlib.sha1(source.encode()).hexdigest()
+    def __init__(self, client: redis.Redis):
         self._pool = client.connection_pool
         self._idle: list = []  # list.pop and list.append are atomic: threads share it without a lock
 
-    def __call__(self, keys: Sequence[str], args: Sequence) -> list:
+    def run(self, *commands: Sequence) -> list:
+        """The answers to `commands`, sent in one write; the first error answer is raised after all are read."""
         try:
             connection = self._idle.pop()
         except IndexError:
             connection = self._pool.make_connection()
         try:
-            try:
-                connection.send_command("EVALSHA", self.sha, len(keys), *keys, *args)
-                answer = connection.read_response()
-            except redis.exceptions.NoScriptError:
-                connection.send_command("EVAL", self.source, len(keys), *keys, *args)
-                answer = connection.read_response()
-        except redis.exceptions.ResponseError:
-            self._idle.append(connection)  # Redis answered in full: the connection is sound
-            raise
+            if len(commands) == 1:
+                connection.send_command(*commands[0])
+            else:
+                connection.send_packed_command(connection.pack_commands(commands))
+            answers, refused = [], None
+            for _ in commands:
+                try:
+                    answers.append(connection.read_response())
+                except redis.exceptions.ResponseError as exc:  # an answer in full: the next follows
+                    refused = refused or exc
         except BaseException:
             connection.disconnect()
             self._idle.append(connection)  # reconnects when next used
             raise
         self._idle.append(connection)
-        return answer
+        if refused is not None:
+            raise refused
+        return answers
+
+
+class Script:
+    """A Lua script run on Connections: by its hash, or sent whole where Redis has lost it (a restart, SCRIPT FLUSH)."""
+
+    def __init__(self, client: redis.Redis, source: str):
+        self.source = source
+        self.sha = hashlib.sha1(source.encode()).hexdigest()
+        self._connections = Connections(client)
+
+    def __call__(self, keys: Sequence[str], args: Sequence) -> list:
+        try:
+            return self._connections.run(("EVALSHA", self.sha, len(keys), *keys, *args))[0]
+        except redis.exceptions.NoScriptError:
+            return self._connections.run(("EVAL", self.source, len(keys), *keys, *args))[0]

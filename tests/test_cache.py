@@ -10,7 +10,9 @@ from support import RedisServer, Server
 from test_observability import scrape, value
 from test_processes import wait_for
 
+from nllb.redisconn import FIRST_BACKOFF_SECONDS, connect
 from nllb.tools.synthetic import write_model
+from nllb.translation.cache import TranslationCache
 
 
 def device_segments(srv) -> float:
@@ -65,6 +67,20 @@ def test_a_cached_request_costs_one_redis_round_trip(make_server, redis_server, 
     # connections say hello and are pinged when new, and this test asks for INFO.
     not_requests = {"get", "set", "time", "hello", "ping", "client|setinfo", "info"}
     assert {name: calls for name, calls in sent.items() if name not in not_requests} == {command: 5}
+
+
+def test_a_refused_write_leaves_no_answer_behind_for_the_next_read(redis_server):
+    cache = TranslationCache(connect(redis_server.url), "fingerprint", 60, "fast")
+    other = redis_client.Redis.from_url(redis_server.url)
+    known = cache.key("Hello.", "eng_Latn", "fra_Latn", 1)
+    other.set(known, "Bonjour.".encode())
+    other.config_set("maxmemory", 1)  # Redis out of memory: every write is refused, reads still answered
+    cache.set_many({cache.key(text, "eng_Latn", "fra_Latn", 1): text for text in ("One.", "Two.", "Three.")})
+    assert not cache.connected
+    other.config_set("maxmemory", 0)
+    time.sleep(FIRST_BACKOFF_SECONDS + 0.1)
+    # Three refusals came back for one write; a connection reused with any of them unread would answer this read.
+    assert cache.get_many([known, cache.key("One.", "eng_Latn", "fra_Latn", 1)]) == ["Bonjour.", None]
 
 
 def test_keys_separate_languages_and_options_and_live_under_one_namespace(cached, redis_server):

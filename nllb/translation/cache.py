@@ -17,7 +17,7 @@ import logging
 
 import redis
 
-from nllb.redisconn import Backoff
+from nllb.redisconn import Backoff, Connections
 
 log = logging.getLogger("nllb.translation.cache")
 
@@ -28,6 +28,7 @@ _CLEAR_BATCH = 1000
 class TranslationCache:
     def __init__(self, client: redis.Redis, fingerprint: str, ttl_seconds: int, decoding: str):
         self.redis = client
+        self._connections = Connections(client)  # for the request path; the client for the rest
         self.ttl = ttl_seconds
         self._prefix = f"{NAMESPACE}{fingerprint}:{decoding}:"
         self._backoff = Backoff()
@@ -46,7 +47,7 @@ class TranslationCache:
         if not keys or not self._backoff.open:
             return [None] * len(keys)
         try:
-            values = self.redis.mget(keys)
+            values = self._connections.run(("MGET", *keys))[0]
         except redis.RedisError as exc:
             self._failed(exc)
             return [None] * len(keys)
@@ -62,10 +63,7 @@ class TranslationCache:
         if not items or not self._backoff.open:
             return
         try:
-            pipe = self.redis.pipeline(transaction=False)
-            for key, value in items.items():
-                pipe.set(key, value.encode("utf-8"), ex=self.ttl)
-            pipe.execute()
+            self._connections.run(*[("SET", key, value.encode("utf-8"), "EX", self.ttl) for key, value in items.items()])
         except redis.RedisError as exc:
             self._failed(exc)
             return
