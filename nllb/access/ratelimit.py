@@ -271,7 +271,6 @@ class Limiter:
 
     def __init__(self, local: LocalLimiter, client: redis.Redis | None, namespace: str = "nllb:rl:"):
         self.local = local
-        self.redis = client
         self.namespace = namespace
         self._script = Script(client, _GCRA) if client is not None else None
         self._backoff = Backoff()
