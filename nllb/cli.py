@@ -71,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
 
     cache = commands.add_parser("bench-cache", help="cached requests against a bare Falcon app, same gunicorn settings")
     cache.add_argument("--concurrency", default="1,8,32")
-    cache.add_argument("--duration", type=float, default=10.0)
+    cache.add_argument("--duration", type=float, default=10.0, help="seconds per load level and server")
+    cache.add_argument("--rounds", type=_at_least_one, default=3,
+                       help="turns the two servers take at each level, so that a drifting machine moves both alike")
     cache.add_argument("--workers", type=int, default=2)
     cache.add_argument("--threads", type=int, default=8)
     cache.add_argument("--clients", type=int, default=2, help="load-generator processes")
@@ -291,7 +293,7 @@ def _bench_cache(args: argparse.Namespace) -> int:
         model = write_model("tiny", Path(tmp) / "tiny")
         result = bench_cache.run(
             model, args.workers, args.threads, [int(c) for c in args.concurrency.split(",")],
-            args.duration, args.clients, _settings(args),
+            args.duration, args.clients, _settings(args), args.rounds,
         )
     return _report(bench_cache.report(result), result, args.out)
 

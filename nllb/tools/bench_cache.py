@@ -6,11 +6,19 @@ on and a real Redis. The figures: requests per second of each, their ratio,
 and the service's own time per cached request (its X-Response-Time); then,
 one at a time, cached requests of LIST_TEXTS texts against single texts: the
 service's time per text, which says what a request costs beyond its texts.
+
+Both servers run side by side, and each load level is driven in rounds that
+take turns between them (service first, then the baseline first), the ratio
+being the median of the rounds'. A machine whose speed drifts over minutes —
+the 2-core VM's bare app moved between 4,800 and 7,100 requests/s within one
+session — then moves both sides of a ratio alike: run one after the other,
+the same code measured 0.34 to 0.97 (docs/PERFORMANCE.md, session 30).
 """
 
 from __future__ import annotations
 
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,37 +32,58 @@ LIST_TEXTS = 64
 
 
 def run(model_path: Path, workers: int, threads: int, concurrency: list[int], duration: float, clients: int,
-        env: dict[str, str]) -> dict:
+        env: dict[str, str], rounds: int = 3) -> dict:
+    """Each level for `duration` seconds a server, in `rounds` turns; the service's per-text figures after."""
     bodies = request_bodies(1, "fast")
-    result = {"workers": workers, "threads": threads, "duration_s": duration, "runs": []}
+    result = {"workers": workers, "threads": threads, "duration_s": duration, "rounds": rounds, "runs": []}
     with tempfile.TemporaryDirectory() as tmp:
         redis = RedisServer(Path(tmp)).start()
+        service = Service(model_path, Path(tmp) / "service.log",
+                          {**env, "WORKERS": str(workers), "THREADS": str(threads), "REDIS_URL": redis.url})
+        bare = None
         try:
-            service = Service(model_path, Path(tmp) / "service.log",
-                              {**env, "WORKERS": str(workers), "THREADS": str(threads), "REDIS_URL": redis.url})
-            try:
-                service.start()
-                drive(service.port, 1, 2.0, 1, bodies, service.headers)  # fills the cache
-                served = [drive(service.port, c, duration, clients, bodies, service.headers) for c in concurrency]
-                lists = request_bodies(LIST_TEXTS, "fast")
-                drive(service.port, 1, 2.0, 1, lists, service.headers)
-                result["per_text"] = {
-                    "single": drive(service.port, 1, duration, 1, bodies, service.headers),
-                    "list": drive(service.port, 1, duration, 1, lists, service.headers, LIST_TEXTS),
-                }
-            finally:
-                service.stop()
+            service.start()
             bare = BareFalcon(workers, threads, Path(tmp) / "bare.log")
-            try:
-                baseline = [drive(bare.port, c, duration, clients, bodies, service.headers) for c in concurrency]
-            finally:
-                bare.stop()
+            drive(service.port, 1, 2.0, 1, bodies, service.headers)  # fills the cache
+            for c in concurrency:
+                served, baseline = [], []
+                for turn in range(rounds):
+                    sides = [(service.port, served), (bare.port, baseline)]
+                    for port, runs in sides if turn % 2 == 0 else sides[::-1]:
+                        runs.append(drive(port, c, duration / rounds, clients, bodies, service.headers))
+                ratios = [s["requests_per_s"] / b["requests_per_s"] for s, b in zip(served, baseline)]
+                result["runs"].append({"concurrency": c, "service": _combined(served),
+                                       "bare_falcon": _combined(baseline),
+                                       "ratio": statistics.median(ratios), "ratios": ratios,
+                                       "rounds": {"service": served, "bare_falcon": baseline}})
+            lists = request_bodies(LIST_TEXTS, "fast")
+            drive(service.port, 1, 2.0, 1, lists, service.headers)
+            result["per_text"] = {
+                "single": drive(service.port, 1, duration, 1, bodies, service.headers),
+                "list": drive(service.port, 1, duration, 1, lists, service.headers, LIST_TEXTS),
+            }
         finally:
+            if bare is not None:
+                bare.stop()
+            service.stop()
             redis.stop()
-    for c, s, b in zip(concurrency, served, baseline):
-        result["runs"].append({"concurrency": c, "service": s, "bare_falcon": b,
-                               "ratio": s["requests_per_s"] / b["requests_per_s"]})
     return result
+
+
+def _combined(runs: list[dict]) -> dict:
+    """One level's rounds on one server: requests and errors summed, latencies the median round's."""
+    def median_of(key: str) -> dict:
+        return {q: statistics.median(r[key][q] for r in runs) for q in ("p50", "p99")}
+
+    requests = sum(r["requests"] for r in runs)
+    return {
+        "requests": requests,
+        "requests_per_s": requests / sum(r["requests"] / r["requests_per_s"] for r in runs),
+        "errors": sum(r["errors"] for r in runs),
+        "latency_ms": median_of("latency_ms"),
+        "server_ms": median_of("server_ms"),
+        "client_cpu_seconds": sum(r["client_cpu_seconds"] for r in runs),
+    }
 
 
 class BareFalcon:
@@ -88,16 +117,18 @@ class BareFalcon:
 
 def report(result: dict) -> str:
     lines = [
-        f"{result['workers']} workers x {result['threads']} threads, {result['duration_s']:g} s per level",
+        f"{result['workers']} workers x {result['threads']} threads, {result['duration_s']:g} s per level and server, "
+        f"in {result['rounds']} rounds taking turns",
         "",
-        "| in flight | service req/s | bare Falcon req/s | ratio | service p50 ms (client) | service time p50 ms (server) | errors |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| in flight | service req/s | bare Falcon req/s | ratio (median) | rounds' ratios | service p50 ms (client) "
+        "| service time p50 ms (server) | errors |",
+        "|---:|---:|---:|---:|---|---:|---:|---:|",
     ]
     for run in result["runs"]:
         s, b = run["service"], run["bare_falcon"]
         lines.append(
             f"| {run['concurrency']} | {s['requests_per_s']:.0f} | {b['requests_per_s']:.0f} | {run['ratio']:.2f} | "
-            f"{s['latency_ms']['p50']:.2f} | {s['server_ms']['p50']:.3f} | {s['errors'] + b['errors']} |"
+            f"{' / '.join(f'{r:.2f}' for r in run['ratios'])} | {s['latency_ms']['p50']:.2f} | {s['server_ms']['p50']:.3f} | {s['errors'] + b['errors']} |"
         )
     single, listed = result["per_text"]["single"], result["per_text"]["list"]
     one, each = single["server_ms"]["p50"], listed["server_ms"]["p50"] / LIST_TEXTS
