@@ -150,6 +150,24 @@ def test_a_redis_password_in_the_url_works(make_server, tmp_path):
         redis.stop()
 
 
+def test_redis_over_its_unix_socket_holds_the_tokens_the_cache_and_the_limits_of_two_nodes(make_server, tmp_path):
+    redis = RedisServer(tmp_path, unix_socket=True).start()
+    try:
+        shared = {"REDIS_URL": redis.socket_url, "TOKEN_STORE": "redis"}
+        first = make_server(**shared).start()
+        second = make_server(**shared).start(token=False)
+        token = first.create_token("over-socket", rate_limit={"requests": 3, "window_seconds": 60}).json["token"]
+        miss = first.translate("Hello world.", quality="fast", token=token)
+        hit = second.translate("Hello world.", quality="fast", token=token)  # a token made on the other node
+        assert miss.status == hit.status == 200
+        assert hit.json["cached"] is True and hit.json["translation"] == miss.json["translation"]
+        assert first.translate("Good night.", quality="fast", token=token).status == 200
+        refused = second.translate("Good night.", quality="fast", token=token)  # the 4th of 3, across the nodes
+        assert refused.status == 429 and refused.json["error"] == "rate_limited"
+    finally:
+        redis.stop()
+
+
 def test_redis_dying_mid_run_fails_no_request_and_caching_resumes_when_it_returns(make_server, redis_server):
     srv = make_server(REDIS_URL=redis_server.url, WORKERS="2", THREADS="4").start()
     texts = [f"Sentence number {i}." for i in range(12)]

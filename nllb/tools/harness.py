@@ -192,18 +192,25 @@ class Service:
 
 
 class RedisServer:
-    """A private redis-server on a free port, without persistence."""
+    """A private redis-server on a free port (and, if asked, a Unix socket in `directory`), without persistence."""
 
-    def __init__(self, directory: Path, password: str | None = None):
+    def __init__(self, directory: Path, password: str | None = None, unix_socket: bool = False):
         self.port = free_port()
         self.directory = directory
         self.password = password
+        self.socket_path = directory / "redis.sock" if unix_socket else None
         self.process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
         auth = f":{self.password}@" if self.password else ""
         return f"redis://{auth}127.0.0.1:{self.port}/0"
+
+    @property
+    def socket_url(self) -> str:
+        """The same server through its Unix socket (started with unix_socket=True)."""
+        assert self.socket_path is not None, "started without a Unix socket"
+        return f"unix://{self.socket_path}?db=0"
 
     @classmethod
     def if_installed(cls, directory: Path) -> "RedisServer | None":
@@ -216,7 +223,8 @@ class RedisServer:
             raise RuntimeError("redis-server is not installed; `python3 quickstart.py test` installs it")
         self.process = subprocess.Popen(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.directory), *(["--requirepass", self.password] if self.password else [])],
+             "--dir", str(self.directory), *(["--requirepass", self.password] if self.password else []),
+             *(["--unixsocket", str(self.socket_path), "--unixsocketperm", "700"] if self.socket_path else [])],
             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
         )
         end = time.monotonic() + 10
