@@ -12,7 +12,7 @@ take turns between them (service first, then the baseline first), the ratio
 being the median of the rounds'. A machine whose speed drifts over minutes —
 the 2-core VM's bare app moved between 4,800 and 7,100 requests/s within one
 session — then moves both sides of a ratio alike: run one after the other,
-the same code measured 0.34 to 0.97 (docs/PERFORMANCE.md, session 30).
+the same code measured 0.34 to 0.97 (docs/PERFORMANCE.md, sessions 29-31).
 """
 
 from __future__ import annotations
@@ -128,7 +128,8 @@ def report(result: dict) -> str:
         s, b = run["service"], run["bare_falcon"]
         lines.append(
             f"| {run['concurrency']} | {s['requests_per_s']:.0f} | {b['requests_per_s']:.0f} | {run['ratio']:.2f} | "
-            f"{' / '.join(f'{r:.2f}' for r in run['ratios'])} | {s['latency_ms']['p50']:.2f} | {s['server_ms']['p50']:.3f} | {s['errors'] + b['errors']} |"
+            f"{' / '.join(f'{r:.2f}' for r in run['ratios'])} | {s['latency_ms']['p50']:.2f} | "
+            f"{s['server_ms']['p50']:.3f} | {s['errors'] + b['errors']} |"
         )
     single, listed = result["per_text"]["single"], result["per_text"]["list"]
     one, each = single["server_ms"]["p50"], listed["server_ms"]["p50"] / LIST_TEXTS
