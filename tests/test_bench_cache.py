@@ -46,5 +46,6 @@ def test_each_level_takes_turns_between_the_service_and_the_baseline_and_reports
     assert level["ratios"] == pytest.approx(ratios)
     assert level["ratio"] == pytest.approx(sorted(ratios)[1])
     assert level["service"]["requests"] == sum(r["requests"] for r in served)
+    assert level["service"]["requests_per_s"] == pytest.approx(level["service"]["requests"] / 1.5)
     assert " in 3 rounds taking turns" in result.stdout
     assert " / ".join(f"{r:.2f}" for r in ratios) in result.stdout

@@ -52,8 +52,8 @@ def run(model_path: Path, workers: int, threads: int, concurrency: list[int], du
                     for port, runs in sides if turn % 2 == 0 else sides[::-1]:
                         runs.append(drive(port, c, duration / rounds, clients, bodies, service.headers))
                 ratios = [s["requests_per_s"] / b["requests_per_s"] for s, b in zip(served, baseline)]
-                result["runs"].append({"concurrency": c, "service": _combined(served),
-                                       "bare_falcon": _combined(baseline),
+                result["runs"].append({"concurrency": c, "service": _combined(served, duration),
+                                       "bare_falcon": _combined(baseline, duration),
                                        "ratio": statistics.median(ratios), "ratios": ratios,
                                        "rounds": {"service": served, "bare_falcon": baseline}})
             lists = request_bodies(LIST_TEXTS, "fast")
@@ -70,15 +70,16 @@ def run(model_path: Path, workers: int, threads: int, concurrency: list[int], du
     return result
 
 
-def _combined(runs: list[dict]) -> dict:
-    """One level's rounds on one server: requests and errors summed, latencies the median round's."""
+def _combined(runs: list[dict], duration: float) -> dict:
+    """One level's rounds on one server, `duration` seconds in all: requests and errors summed, latencies the
+    median round's."""
     def median_of(key: str) -> dict:
         return {q: statistics.median(r[key][q] for r in runs) for q in ("p50", "p99")}
 
     requests = sum(r["requests"] for r in runs)
     return {
         "requests": requests,
-        "requests_per_s": requests / sum(r["requests"] / r["requests_per_s"] for r in runs),
+        "requests_per_s": requests / duration,
         "errors": sum(r["errors"] for r in runs),
         "latency_ms": median_of("latency_ms"),
         "server_ms": median_of("server_ms"),
