@@ -199,3 +199,49 @@ def test_a_burst_trickling_in_wakes_the_waiting_device_thread_once_it_is_back_no
     device.join(timeout=5)
     assert len(taken[0]) == 64
     assert len(walks) <= 4  # each wake walks the queue: once on entry, on the first arrival, when the burst is back
+
+
+def test_with_two_replicas_each_keeps_the_clients_it_answered():
+    batcher = Batcher(max_examples=1024, max_tokens=10**6, wait_seconds=5.0, lanes=2)
+    first_round = clients(8)
+    for one in first_round:
+        batcher.put(one)
+    on_0, on_1 = batcher.take(0), batcher.take(1)  # both devices were free: the clients split between them
+    assert len(on_0) == len(on_1) == 4
+    batcher.record(on_0, device_seconds=0.2, lane=0)
+    back_to_0 = clients(2)
+    for one in back_to_0:  # replica 0's clients come back while replica 1 still runs
+        batcher.put(one)
+    batcher.record(on_1, device_seconds=0.2, lane=1)
+    rest_of_0, back_to_1 = clients(2), clients(4)
+    for one in rest_of_0 + back_to_1:  # those answered first come back first
+        batcher.put(one)
+    started = time.monotonic()
+    assert sorted(map(id, batcher.take(0))) == sorted(id(one[0]) for one in back_to_0 + rest_of_0)
+    assert sorted(map(id, batcher.take(1))) == sorted(id(one[0]) for one in back_to_1)
+    assert time.monotonic() - started < 1.0  # each burst was whole: neither waited for the other's clients
+
+
+def test_a_free_replica_takes_what_waits_behind_another_replicas_running_batch():
+    batcher = Batcher(max_examples=1024, max_tokens=10**6, wait_seconds=5.0, lanes=2)
+    batcher.put(examples(8))
+    batcher.put(examples(8))
+    running_0, running_1 = batcher.take(0), batcher.take(1)
+    late = examples(1)
+    batcher.put(late)  # both replicas are busy; it queues behind one of them
+    batcher.record(running_1, device_seconds=0.2, lane=1)  # one request answered: no burst to wait for
+    started = time.monotonic()
+    assert batcher.take(1) == late
+    assert time.monotonic() - started < 0.05
+    assert len(running_0) == 8
+
+
+def test_with_two_replicas_a_lone_request_goes_to_the_free_one_at_once():
+    batcher = Batcher(max_examples=1024, max_tokens=10**6, wait_seconds=5.0, lanes=2)
+    batcher.put(examples(8))
+    batcher.take(0)  # replica 0 runs a list of eight
+    lone = examples(1)
+    batcher.put(lone)
+    started = time.monotonic()
+    assert batcher.take(1) == lone
+    assert time.monotonic() - started < 0.05

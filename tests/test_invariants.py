@@ -6,8 +6,10 @@ answer to the same request sent alone, and that must equal the model run
 directly on the segment.
 """
 
+import json
 import random
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import ctranslate2
@@ -76,6 +78,14 @@ def test_the_same_holds_with_int8_and_sync_workers(make_server):
     srv = make_server(COMPUTE_TYPE="int8", WORKERS="3", THREADS="1").start()
     assert "Using worker: sync" in srv.log()
     assert_concurrent_equals_alone(srv, make_requests(120, seed=11))
+
+
+def test_the_same_holds_with_two_model_replicas_and_both_serve(make_server):
+    srv = make_server(INTER_THREADS="2").start()
+    assert_concurrent_equals_alone(srv, make_requests(160, seed=13))
+    time.sleep(0.3)  # the engine's last batch lines
+    lines = [json.loads(line) for line in srv.log().splitlines() if line.startswith("{")]
+    assert {line["replica"] for line in lines if line.get("event") == "batch"} == {0, 1}
 
 
 def assert_concurrent_equals_alone(server, requests):

@@ -103,9 +103,46 @@ class ReturnTime:
         return fixed + growth * requests
 
 
+class _Lane:
+    """One device thread's queue, and the burst of clients its last batch answered."""
+
+    def __init__(self, lock: threading.Lock) -> None:
+        # One heap per decoding key, ordered by (request arrival + segment index, arrival).
+        self.groups: dict[tuple[int, ...], list[Example]] = {}
+        self.queued = 0
+        self.running = 0  # segments of the batch on its device
+        # The burst being awaited: requests the last batch answered, and how many arrived since it ended.
+        self.burst_size = 0
+        self.burst_arrived = 0
+        self.last_seconds = 0.0
+        self.last_finished = 0.0
+        self.ready = threading.Condition(lock)
+
+    @property
+    def awaiting(self) -> bool:
+        """Its device is free and waits for the clients of its last batch."""
+        return bool(self.burst_size) and not self.running
+
+    def first_group(self) -> list[Example]:
+        return min(self.groups.values(), key=lambda group: group[0].order)
+
+
+# Several model replicas (DEVICE_INDEX=0,1, INTER_THREADS) each run a device
+# thread, and each thread keeps a lane: a queue and a burst of its own. With
+# one shared queue, one replica's answered clients came back into whichever
+# thread woke first, the other replica's wait for its own burst was cut short,
+# and closed-loop cohorts broke into ever smaller ones: on two H200s at 1,024
+# in flight each replica ran batches of ~350 of the 576 segments that were its
+# share (docs/PERFORMANCE.md). So a request goes to the lane that awaits a
+# burst, the one answered longest ago first (its clients come back first), and
+# otherwise to the lane with the least work; a free lane with nothing of its
+# own to wait for takes what queues behind another lane's running batch.
+
+
 class Batcher:
     def __init__(self, max_examples: int, max_tokens: int, wait_seconds: float = 0.0,
-                 max_seconds: float = float("inf"), on_return: Callable[[float], None] = lambda seconds: None):
+                 max_seconds: float = float("inf"), on_return: Callable[[float], None] = lambda seconds: None,
+                 lanes: int = 1):
         self.max_examples = max_examples
         self.max_tokens = max_tokens
         self.wait_seconds = wait_seconds
@@ -113,16 +150,10 @@ class Batcher:
         self.on_return = on_return
         self.cost = BatchCost()
         self.returns = ReturnTime()
-        # The burst being awaited: requests the last batch answered, and how many arrived since it ended.
-        self._burst_size = 0
-        self._burst_arrived = 0
-        self._last_seconds = 0.0
-        self._last_finished = 0.0
-        # One heap per decoding key, ordered by (request arrival + segment index, arrival).
-        self._groups: dict[tuple[int, ...], list[Example]] = {}
+        self._lock = threading.Lock()
+        self._lanes = [_Lane(self._lock) for _ in range(lanes)]
         self._queued = 0
         self._arrivals = itertools.count()
-        self._ready = threading.Condition()
         self._closed = False
 
     def __len__(self) -> int:
@@ -130,86 +161,104 @@ class Batcher:
 
     def put(self, examples: list[Example]) -> None:
         now = time.monotonic()
-        with self._ready:
-            idle = not self._queued
+        with self._lock:
+            lane = self._route()
+            idle = not lane.queued
             arrival = next(self._arrivals)
             grown = 0
             for example in examples:
                 example.order = (arrival + example.index, arrival)
                 example.enqueued_at = now
-                group = self._groups.setdefault(example.key, [])
+                group = lane.groups.setdefault(example.key, [])
                 heapq.heappush(group, example)
                 grown = max(grown, len(group))
+            lane.queued += len(examples)
             self._queued += len(examples)
-            if self._burst_size:
-                self._burst_arrived += 1
-                if self._burst_arrived >= self._burst_size:
-                    self.returns.record(self._burst_size, now - self._last_finished)
-                    self.on_return(now - self._last_finished)
-                    self._burst_size = 0
+            if lane.burst_size:
+                lane.burst_arrived += 1
+                if lane.burst_arrived >= lane.burst_size:
+                    self.returns.record(lane.burst_size, now - lane.last_finished)
+                    self.on_return(now - lane.last_finished)
+                    lane.burst_size = 0
             # A device thread waiting for a burst wakes when the burst is
             # back or a batch is full, not at each of its requests: every
             # wake walks the queue under the GIL the intake thread needs, and
             # a burst of 256 woke it 256 times. The first arrival into an
             # empty queue always wakes it: it waits without a timeout then.
-            if idle or not self._burst_size or grown >= self.max_examples:
-                self._ready.notify()
+            if idle or not lane.burst_size or grown >= self.max_examples:
+                lane.ready.notify()
 
-    def record(self, batch: list[Example], device_seconds: float) -> None:
-        """A batch just finished: the yardstick for waiting on the next, and for the cost of batches."""
+    def _route(self) -> _Lane:
+        awaiting = [lane for lane in self._lanes if lane.awaiting]
+        if awaiting:
+            return min(awaiting, key=lambda lane: lane.last_finished)
+        return min(self._lanes, key=lambda lane: lane.queued + lane.running)
+
+    def record(self, batch: list[Example], device_seconds: float, lane: int = 0) -> None:
+        """A batch of `lane` just finished: the yardstick for waiting on its next, and for the cost of batches."""
         rows, steps = batch_shape(batch)
         answered = len({id(e.request) for e in batch})
-        with self._ready:
+        with self._lock:
             self.cost.record(rows, steps, device_seconds)
-            self._last_seconds = device_seconds
-            self._last_finished = time.monotonic()
+            own = self._lanes[lane]
+            own.running = 0
+            own.last_seconds = device_seconds
+            own.last_finished = time.monotonic()
             # A lone request is no burst; a burst still unmeasured is dropped (it came back too slowly to count).
-            self._burst_size = answered if answered > 1 else 0
-            self._burst_arrived = 0
+            own.burst_size = answered if answered > 1 else 0
+            own.burst_arrived = 0
 
     def too_late(self, batch: list[Example]) -> list[Example]:
         """The examples of `batch` whose deadline comes before the batch is expected to end."""
         if not batch:
             return []
-        with self._ready:
+        with self._lock:
             ends = time.monotonic() + self.cost.seconds(*batch_shape(batch))
         return [e for e in batch if e.request.deadline < ends]
 
     def close(self) -> None:
-        with self._ready:
+        with self._lock:
             self._closed = True
-            self._ready.notify_all()
+            for lane in self._lanes:
+                lane.ready.notify_all()
 
-    def take(self) -> list[Example] | None:
-        """Block until there is work; None once closed. Expired segments are dropped here."""
-        with self._ready:
+    def take(self, lane: int = 0) -> list[Example] | None:
+        """Block until there is work for `lane`'s device; None once closed. Expired segments are dropped here."""
+        own = self._lanes[lane]
+        with self._lock:
+            own.running = 0
             while True:
                 if self._closed:
                     return None
                 self._drop_expired()
-                if self._queued:
-                    group = self._first_group()
-                    wait = self._wait_for_more(group)
+                if own.queued:
+                    group = own.first_group()
+                    wait = self._wait_for_more(own, group)
                     if wait > 0:
-                        self._ready.wait(wait)
+                        own.ready.wait(wait)
                         continue
-                    return self._pop(group)
-                self._ready.wait()
+                    return self._pop(own, own, group)
+                if not own.burst_size and (behind := self._behind_a_running_batch()) is not None:
+                    return self._pop(own, behind, behind.first_group())
+                own.ready.wait()
 
-    def _first_group(self) -> list[Example]:
-        return min(self._groups.values(), key=lambda group: group[0].order)
+    def _behind_a_running_batch(self) -> _Lane | None:
+        """The lane whose oldest segment waits longest behind its device's running batch, if any waits so."""
+        waiting = [lane for lane in self._lanes if lane.queued and lane.running]
+        return min(waiting, key=lambda lane: lane.first_group()[0].order, default=None)
 
-    def _wait_for_more(self, group: list[Example]) -> float:
+    def _wait_for_more(self, lane: _Lane, group: list[Example]) -> float:
         """Seconds to wait for the last batch's clients to come back; 0 to start now."""
-        if not self._burst_size or len(group) >= self.max_examples:
+        if not lane.burst_size or len(group) >= self.max_examples:
             return 0.0
         if self.returns.known:
-            patience = RETURN_MARGIN * self.returns.seconds(self._burst_size)
+            patience = RETURN_MARGIN * self.returns.seconds(lane.burst_size)
         else:
-            patience = REFILL_FRACTION * self._last_seconds
-        return self._last_finished + min(self.wait_seconds, patience) - time.monotonic()
+            patience = REFILL_FRACTION * lane.last_seconds
+        return lane.last_finished + min(self.wait_seconds, patience) - time.monotonic()
 
-    def _pop(self, group: list[Example]) -> list[Example]:
+    def _pop(self, lane: _Lane, source: _Lane, group: list[Example]) -> list[Example]:
+        """The next batch for `lane`'s device, from the head of one of `source`'s groups."""
         batch: list[Example] = []
         longest = rows = steps = 0
         while group and len(batch) < self.max_examples:
@@ -224,20 +273,25 @@ class Batcher:
             longest, rows, steps = longest_if_added, rows_if_added, steps_if_added
             batch.append(heapq.heappop(group))
         if not group:
-            del self._groups[batch[0].key]
+            del source.groups[batch[0].key]
+        source.queued -= len(batch)
         self._queued -= len(batch)
+        lane.running = len(batch)
         return batch
 
     def _drop_expired(self) -> None:
         now = time.monotonic()
-        for key in list(self._groups):
-            group = self._groups[key]
-            alive = [e for e in group if e.request.deadline > now and not e.request.finished]
-            if len(alive) == len(group):
-                continue
-            self._queued -= len(group) - len(alive)
-            if alive:
-                heapq.heapify(alive)
-                self._groups[key] = alive
-            else:
-                del self._groups[key]
+        for lane in self._lanes:
+            for key in list(lane.groups):
+                group = lane.groups[key]
+                alive = [e for e in group if e.request.deadline > now and not e.request.finished]
+                if len(alive) == len(group):
+                    continue
+                dropped = len(group) - len(alive)
+                lane.queued -= dropped
+                self._queued -= dropped
+                if alive:
+                    heapq.heapify(alive)
+                    lane.groups[key] = alive
+                else:
+                    del lane.groups[key]

@@ -1,7 +1,7 @@
 """The engine's main loop: read descriptors from every worker, batch, translate, answer.
 
 The main thread takes requests in; one device thread per model replica takes
-batches out; one answer thread writes results into the slots. CTranslate2
+batches out of its own lane of the batcher; one answer thread writes results into the slots. CTranslate2
 releases the GIL while it translates, so intake goes on during device work,
 the next batch is ready when the device is free, and a device never waits
 while the answers of its last batch are written. When nothing waits, the
@@ -19,6 +19,7 @@ import signal
 import sys
 import threading
 import time
+from functools import partial
 
 import setproctitle
 
@@ -53,7 +54,8 @@ class Engine:
         self.unknown = self.token_ids["<unk>"]
         self.inbox = Inbox(exchange, epoch, len(vocabulary))
         self.batcher = Batcher(settings.max_batch_size, settings.max_batch_tokens, settings.batch_timeout_ms / 1000,
-                               settings.max_batch_seconds, on_return=metrics.cohort_return.observe)
+                               settings.max_batch_seconds, on_return=metrics.cohort_return.observe,
+                               lanes=model.replicas)
         self._answers: queue.SimpleQueue = queue.SimpleQueue()  # finished batches, for the answer thread
         self._busy_lock = threading.Lock()
         self._breaker_lock = threading.Lock()
@@ -69,7 +71,7 @@ class Engine:
 
     def run(self) -> None:
         devices = [
-            threading.Thread(target=_or_exit(self._device_loop), name=f"device-{i}", daemon=True)
+            threading.Thread(target=_or_exit(partial(self._device_loop, i)), name=f"device-{i}", daemon=True)
             for i in range(self.model.replicas)
         ]
         answering = threading.Thread(target=_or_exit(self._answer_loop), name="answers", daemon=True)
@@ -120,15 +122,15 @@ class Engine:
             for index, (ids, limit) in enumerate(zip(request.sources, request.output_limits))
         ])
 
-    def _device_loop(self) -> None:
+    def _device_loop(self, lane: int) -> None:
         me = threading.get_ident()
-        while (batch := self.batcher.take()) is not None:
+        while (batch := self.batcher.take(lane)) is not None:
             self.exchange.state.queue_depth = len(self.batcher)
             with self._busy_lock:
                 self._busy_devices += 1  # until its answers are written
             self._batch_started[me] = time.monotonic()
             # An exception here ends the engine (_or_exit): no cleanup on that path.
-            finished = self._run_batch(batch)
+            finished = self._run_batch(batch, lane)
             del self._batch_started[me]
             if finished is not None and len(self.batcher):
                 self._answers.put(finished)
@@ -146,7 +148,7 @@ class Engine:
             with self._busy_lock:
                 self._busy_devices -= 1
 
-    def _run_batch(self, batch: list[Example]) -> tuple | None:
+    def _run_batch(self, batch: list[Example], lane: int) -> tuple | None:
         """Device work and the breaker's verdict; what to deliver, or None when nothing ran."""
         now = time.monotonic()
         batch = [e for e in batch if self._wanted(e, now)]
@@ -171,7 +173,7 @@ class Engine:
             batch,
         )
         elapsed = time.monotonic() - started
-        self.batcher.record(batch, elapsed)
+        self.batcher.record(batch, elapsed, lane)
         with self._breaker_lock:
             if result.device_error is None:
                 self.breaker.succeeded()
@@ -180,9 +182,9 @@ class Engine:
                 reason = str(result.device_error)
                 log.error("device failure on a batch of %d segments: %s", len(batch), reason)
                 self.breaker.failed(reason)
-        return batch, result, started, elapsed, limit
+        return batch, result, started, elapsed, limit, lane
 
-    def _deliver(self, batch: list[Example], result, started: float, elapsed: float, limit: int) -> None:
+    def _deliver(self, batch: list[Example], result, started: float, elapsed: float, limit: int, lane: int) -> None:
         """The answer thread: results into the slots, failures to their requests, then the books."""
         for example, output in result.translated:
             self.inbox.answer(example.request, example.index,
@@ -199,7 +201,7 @@ class Engine:
             "batch of %d segments", len(batch),
             extra={"fields": {
                 "event": "batch", "segments": len(batch), "beam": batch[0].beam_size, "limit": limit,
-                "device_ms": round(elapsed * 1000, 2),
+                "device_ms": round(elapsed * 1000, 2), "replica": lane,
                 "request_ids": sorted({e.request.request_id for e in batch}),
             }},
         )
