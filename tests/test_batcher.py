@@ -245,3 +245,20 @@ def test_with_two_replicas_a_lone_request_goes_to_the_free_one_at_once():
     started = time.monotonic()
     assert batcher.take(1) == lone
     assert time.monotonic() - started < 0.05
+
+
+def test_a_replica_whose_clients_do_not_come_back_still_takes_what_waits_behind_another():
+    batcher = Batcher(max_examples=1024, max_tokens=10**6, wait_seconds=5.0, lanes=2)
+    batcher.put(examples(8))
+    batcher.take(0)  # replica 0 runs eight segments
+    for _ in range(2):
+        batcher.put(examples(4))
+    answered = batcher.take(1)  # replica 1 runs eight, for two clients
+    late = examples(1)
+    batcher.put(late)  # queues behind replica 0
+    batcher.record(answered, device_seconds=0.2, lane=1)  # replica 1 awaits its two clients, who never return
+    taken = []
+    device = threading.Thread(target=lambda: taken.append(batcher.take(1)), daemon=True)
+    device.start()
+    device.join(timeout=2)
+    assert taken == [late]  # once its patience (a tenth of 0.2 s) is spent

@@ -136,7 +136,8 @@ class _Lane:
 # share (docs/PERFORMANCE.md). So a request goes to the lane that awaits a
 # burst, the one answered longest ago first (its clients come back first), and
 # otherwise to the lane with the least work; a free lane with nothing of its
-# own to wait for takes what queues behind another lane's running batch.
+# own (its clients back, or its patience for them spent) takes what queues
+# behind another lane's running batch.
 
 
 class Batcher:
@@ -233,23 +234,27 @@ class Batcher:
                 self._drop_expired()
                 if own.queued:
                     group = own.first_group()
-                    wait = self._wait_for_more(own, group)
+                    wait = 0.0 if len(group) >= self.max_examples else self._patience_left(own)
                     if wait > 0:
                         own.ready.wait(wait)
                         continue
                     return self._pop(own, own, group)
-                if not own.burst_size and (behind := self._behind_a_running_batch()) is not None:
+                behind = self._behind_a_running_batch()
+                if behind is None:
+                    own.ready.wait()
+                elif (wait := self._patience_left(own)) > 0:
+                    own.ready.wait(wait)
+                else:
                     return self._pop(own, behind, behind.first_group())
-                own.ready.wait()
 
     def _behind_a_running_batch(self) -> _Lane | None:
         """The lane whose oldest segment waits longest behind its device's running batch, if any waits so."""
         waiting = [lane for lane in self._lanes if lane.queued and lane.running]
         return min(waiting, key=lambda lane: lane.first_group()[0].order, default=None)
 
-    def _wait_for_more(self, lane: _Lane, group: list[Example]) -> float:
-        """Seconds to wait for the last batch's clients to come back; 0 to start now."""
-        if not lane.burst_size or len(group) >= self.max_examples:
+    def _patience_left(self, lane: _Lane) -> float:
+        """Seconds `lane` still waits for its last batch's clients to come back; 0 or less to start now."""
+        if not lane.burst_size:
             return 0.0
         if self.returns.known:
             patience = RETURN_MARGIN * self.returns.seconds(lane.burst_size)
