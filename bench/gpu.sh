@@ -14,7 +14,8 @@ models=${NLLB_BENCH_MODELS:-/tmp/nllb-models}
 mkdir -p "$out" "$models"
 # 16 load processes: with 8, each served 32 connections in turn and its own
 # turnaround was part of a burst's return (docs/PERFORMANCE.md, session 28).
-common=(--model "$models/600M" --clients 16 --duration 8 --set COMPUTE_TYPE=float16 --set DEVICE_INDEX=0)
+# Three rounds a level: the raw ceiling and the service drift apart by a tenth within a minute on one box.
+common=(--model "$models/600M" --clients 16 --duration 8 --rounds 3 --set COMPUTE_TYPE=float16 --set DEVICE_INDEX=0)
 
 synth() { [ -f "$models/$1/model.bin" ] || python3 -m nllb model synth --size "$1" "$models/$1" >&2; }
 bench() {
@@ -34,7 +35,7 @@ for part in $parts; do
     beam4) bench 600M-f16-beam4 "${common[@]}" --quality balanced --lone-requests 8 --concurrency 256 ;;
     long) bench 600M-f16-greedy-128 "${common[@]}" --quality fast --lone-requests 8 --concurrency 256,512 \
             --set MAX_DECODING_LENGTH=128 ;;
-    2gpu) bench 600M-f16-greedy-2gpu --model "$models/600M" --clients 16 --duration 8 --quality fast \
+    2gpu) bench 600M-f16-greedy-2gpu --model "$models/600M" --clients 16 --duration 8 --rounds 3 --quality fast \
             --lone-requests 8 --concurrency 1024 --set COMPUTE_TYPE=float16 --set DEVICE_INDEX=0,1 ;;
     *) echo "unknown part: $part" >&2; exit 2 ;;
   esac

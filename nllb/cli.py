@@ -67,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--open-loop", default="",
                        help="comma-separated offered rates as shares of the raw maximum (0.5,0.8,0.95): "
                             "Poisson arrivals, independent of the answers")
+    bench.add_argument("--rounds", type=_at_least_one, default=1,
+                       help="turns the raw ceiling and the service take at each closed-loop level (the median "
+                            "round is reported), so that a drifting machine moves both alike")
     bench.add_argument("--out", help="write the machine-readable result here (JSON)")
 
     cache = commands.add_parser("bench-cache", help="cached requests against a bare Falcon app, same gunicorn settings")
@@ -262,6 +265,7 @@ def _bench(args: argparse.Namespace) -> int:
             lone_requests=args.lone_requests,
             env=env,
             open_loop=[float(x) for x in args.open_loop.split(",") if x],
+            rounds=args.rounds,
         ))
     result["synthetic"] = args.synthetic
     return _report(bench.report(result), result, args.out)

@@ -1,9 +1,9 @@
 """`nllb bench`'s own measurements: what its raw ceiling runs, and how it times it."""
 
+import json
 import re
 import subprocess
 import sys
-from types import SimpleNamespace
 
 import pytest
 
@@ -14,7 +14,6 @@ from nllb.tools.bench import SENTENCES, TARGET, RawCeiling
 
 def test_the_raw_ceiling_leaves_the_first_call_at_each_batch_size_out_of_its_timing():
     ceiling = RawCeiling.__new__(RawCeiling)
-    ceiling.model = SimpleNamespace(placement=SimpleNamespace(name="cpu", compute_type="float32"))
     seen = set()
 
     def run(batch: int, first: int = 0) -> tuple[float, int]:
@@ -23,10 +22,10 @@ def test_the_raw_ceiling_leaves_the_first_call_at_each_batch_size_out_of_its_tim
         seen.add(batch)
         return took, batch
 
-    ceiling.run = run
-    throughput = ceiling.measure([8], seconds=0.05)["throughput"]
-    assert throughput["8"]["sentences_per_s"] == pytest.approx(800)
-    assert throughput["1"]["sentences_per_s"] == pytest.approx(100)
+    ceiling.run, ceiling.warmed = run, set()
+    assert ceiling.rate(8, seconds=0.05)["sentences_per_s"] == pytest.approx(800)
+    assert ceiling.rate(1, seconds=0.05)["sentences_per_s"] == pytest.approx(100)
+    assert ceiling.rate(8, seconds=0.05)["sentences_per_s"] == pytest.approx(800)
 
 
 def test_no_lone_requests_is_refused_before_anything_starts(capsys):
@@ -83,3 +82,20 @@ def test_a_lone_request_is_timed_against_its_own_device_call_too(tiny_model):
 def test_without_the_engines_batch_lines_the_report_says_why_it_has_no_own_device_figure(tiny_model):
     lines = bench_report(tiny_model, "--concurrency", "1", "--set", "LOG_FORMAT=text")
     assert "over its own device call: not measured" in lines[1]
+
+
+def test_each_level_takes_turns_between_the_raw_ceiling_and_the_service_and_reports_the_median_round(
+        tiny_model, tmp_path):
+    out = tmp_path / "bench.json"
+    lines = bench_report(tiny_model, "--concurrency", "2", "--threads", "2", "--rounds", "3", "--out", str(out))
+    [level] = json.loads(out.read_text())["server"]
+    rounds = level["rounds"]
+    assert [r["raw_first"] for r in rounds] == [True, False, True]
+    ratios = [r["ratio_to_raw"] for r in rounds]
+    assert level["ratio_to_raw"] == sorted(ratios)[1]
+    median = rounds[ratios.index(level["ratio_to_raw"])]
+    assert level["sentences_per_s"] == median["sentences_per_s"]
+    [row] = [line for line in lines if line.startswith("| 2 |")]
+    cells = [cell.strip() for cell in row.split("|")]
+    assert float(cells[4]) == pytest.approx(median["raw_sentences_per_s"], abs=0.05)
+    assert cells[5] == f"{level['ratio_to_raw']:.2f} ({' / '.join(f'{r:.2f}' for r in ratios)})"
