@@ -99,3 +99,5 @@ def test_each_level_takes_turns_between_the_raw_ceiling_and_the_service_and_repo
     cells = [cell.strip() for cell in row.split("|")]
     assert float(cells[4]) == pytest.approx(median["raw_sentences_per_s"], abs=0.05)
     assert cells[5] == f"{level['ratio_to_raw']:.2f} ({' / '.join(f'{r:.2f}' for r in ratios)})"
+    batch_ms, raw_call_ms = re.fullmatch(r"([\d.]+) \(([\d.]+)\)", cells[9]).groups()  # device ms a batch, raw's call
+    assert float(batch_ms) == pytest.approx(level["batch_device_ms"], abs=0.05) and float(raw_call_ms) > 0

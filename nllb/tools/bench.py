@@ -120,7 +120,8 @@ class RawCeiling:
         while elapsed < seconds or runs < 2:
             took, produced = self.run(batch)
             elapsed, tokens, runs = elapsed + took, tokens + produced, runs + 1
-        return {"sentences_per_s": batch * runs / elapsed, "target_tokens_per_s": tokens / elapsed}
+        return {"sentences_per_s": batch * runs / elapsed, "target_tokens_per_s": tokens / elapsed,
+                "call_ms": elapsed / runs * 1000}
 
 
 def engine_counters(port: int) -> dict[str, float]:
@@ -155,7 +156,9 @@ def with_engine_figures(service: "Service", measure) -> dict:
     after, cpu_after, idle_after = engine_counters(port), service.cpu_seconds(), machine_idle()
     batches = after["batch_size_count"] - before["batch_size_count"]
     result["mean_batch_size"] = (after["batch_size_sum"] - before["batch_size_sum"]) / batches if batches else 0.0
-    result["device_busy"] = (after["batch_device_seconds_sum"] - before["batch_device_seconds_sum"]) / elapsed
+    device_seconds = after["batch_device_seconds_sum"] - before["batch_device_seconds_sum"]
+    result["device_busy"] = device_seconds / elapsed
+    result["batch_device_ms"] = device_seconds / batches * 1000 if batches else None
     cohorts = after["cohort_return_seconds_count"] - before["cohort_return_seconds_count"]
     result["burst_transit_ms"] = ((after["cohort_return_seconds_sum"] - before["cohort_return_seconds_sum"])
                                   / cohorts * 1000 if cohorts else None)
@@ -475,18 +478,20 @@ def report(result: dict) -> str:
         f"overhead p50 {result['lone']['overhead_ms_p50']:.2f} ms (paired, same sentence); {_over_own(result['lone'])}",
         "",
         "| in flight | texts/request | server sentences/s | raw sentences/s | ratio | p50 ms | p99 ms | mean batch "
-        "| device busy | burst transit ms | cores: workers / engine / load | worker CPU ms/request | machine idle "
-        "| errors |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| device ms a batch (raw call) | device busy | burst transit ms | cores: workers / engine / load "
+        "| worker CPU ms/request | machine idle | errors |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in result["server"]:
         raw_rate = raw["throughput"].get(str(run["concurrency"] * run["texts_per_request"]),
                                          raw["throughput"].get(str(run["concurrency"])))
         raw_s = raw_rate["sentences_per_s"] if raw_rate else float("nan")
+        raw_call = f" ({raw_rate['call_ms']:.1f})" if raw_rate and "call_ms" in raw_rate else ""
         lines.append(
             f"| {run['concurrency']} | {run['texts_per_request']} | {run['sentences_per_s']:.1f} | {raw_s:.1f} | "
             f"{_ratio(run, raw_s)} | {run['latency_ms']['p50']:.1f} | {run['latency_ms']['p99']:.1f} | "
-            f"{run['mean_batch_size']:.1f} | {run['device_busy']:.0%} | {_ms(run['burst_transit_ms'])} | "
+            f"{run['mean_batch_size']:.1f} | {_ms(run['batch_device_ms'])}{raw_call} | {run['device_busy']:.0%} | "
+            f"{_ms(run['burst_transit_ms'])} | "
             f"{_cores(run)} | {_ms(run['worker_cpu_ms_per_request'], 2)} | {run['machine_idle']:.0%} | {_errors(run)} |"
         )
     if result.get("open_loop"):
