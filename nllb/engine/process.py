@@ -1,11 +1,11 @@
 """The engine's main loop: read descriptors from every worker, batch, translate, answer.
 
 The main thread takes requests in; one device thread per model replica takes
-batches out of its own lane of the batcher; one answer thread writes results into the slots. CTranslate2
-releases the GIL while it translates, so intake goes on during device work,
-the next batch is ready when the device is free, and a device never waits
-while the answers of its last batch are written. When nothing waits, the
-device thread writes its answers itself.
+batches out of its own lane of the batcher; one answer thread writes results
+into the slots. CTranslate2 releases the GIL while it translates, so intake
+goes on during device work, the next batch is ready when the device is free,
+and a device never waits while the answers of its last batch are written.
+When nothing waits, the device thread writes its answers itself.
 """
 
 from __future__ import annotations
