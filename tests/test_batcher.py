@@ -262,3 +262,16 @@ def test_a_replica_whose_clients_do_not_come_back_still_takes_what_waits_behind_
     device.start()
     device.join(timeout=2)
     assert taken == [late]  # once its patience (a tenth of 0.2 s) is spent
+
+
+def test_a_replica_starting_a_batch_takes_along_what_waits_behind_another_replicas_running_batch():
+    batcher = Batcher(max_examples=1024, max_tokens=10**6, wait_seconds=5.0, lanes=2)
+    batcher.put(examples(8))
+    batcher.put(examples(8))
+    batcher.take(0)
+    running_1 = batcher.take(1)
+    behind_0, behind_1 = examples(1), examples(1)
+    batcher.put(behind_0)  # both replicas busy: one waits behind replica 0...
+    batcher.put(behind_1)  # ...and one behind replica 1
+    batcher.record(running_1, device_seconds=0.2, lane=1)
+    assert batcher.take(1) == behind_0 + behind_1  # oldest first, and neither waits for replica 0

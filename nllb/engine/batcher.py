@@ -126,6 +126,15 @@ class _Lane:
     def first_group(self) -> list[Example]:
         return min(self.groups.values(), key=lambda group: group[0].order)
 
+    def absorb(self, other: "_Lane") -> None:
+        """Take over everything queued in `other`."""
+        for key, waiting in other.groups.items():
+            group = self.groups.setdefault(key, [])
+            for example in waiting:
+                heapq.heappush(group, example)
+        self.queued += other.queued
+        other.groups, other.queued = {}, 0
+
 
 # Several model replicas (DEVICE_INDEX=0,1, INTER_THREADS) each run a device
 # thread, and each thread keeps a lane: a queue and a burst of its own. With
@@ -135,9 +144,10 @@ class _Lane:
 # in flight each replica ran batches of ~350 of the 576 segments that were its
 # share (docs/PERFORMANCE.md). So a request goes to the lane that awaits a
 # burst, the one answered longest ago first (its clients come back first), and
-# otherwise to the lane with the least work; a free lane with nothing of its
-# own (its clients back, or its patience for them spent) takes what queues
-# behind another lane's running batch.
+# otherwise to the lane with the least work; a lane that starts a batch (its
+# clients back, or its patience for them spent) first takes over what queues
+# behind other lanes' running batches, which would otherwise wait for a device
+# while this one is free.
 
 
 class Batcher:
@@ -232,25 +242,21 @@ class Batcher:
                 if self._closed:
                     return None
                 self._drop_expired()
-                if own.queued:
-                    group = own.first_group()
-                    wait = 0.0 if len(group) >= self.max_examples else self._patience_left(own)
-                    if wait > 0:
-                        own.ready.wait(wait)
-                        continue
-                    return self._pop(own, own, group)
-                behind = self._behind_a_running_batch()
-                if behind is None:
+                if not own.queued and not self._behind_running_batches(own):
                     own.ready.wait()
-                elif (wait := self._patience_left(own)) > 0:
+                    continue
+                full = own.queued and len(own.first_group()) >= self.max_examples
+                wait = 0.0 if full else self._patience_left(own)
+                if wait > 0:
                     own.ready.wait(wait)
-                else:
-                    return self._pop(own, behind, behind.first_group())
+                    continue
+                for other in self._behind_running_batches(own):
+                    own.absorb(other)
+                return self._pop(own, own.first_group())
 
-    def _behind_a_running_batch(self) -> _Lane | None:
-        """The lane whose oldest segment waits longest behind its device's running batch, if any waits so."""
-        waiting = [lane for lane in self._lanes if lane.queued and lane.running]
-        return min(waiting, key=lambda lane: lane.first_group()[0].order, default=None)
+    def _behind_running_batches(self, own: _Lane) -> list[_Lane]:
+        """The other lanes whose queued segments wait for their device's running batch to end."""
+        return [lane for lane in self._lanes if lane is not own and lane.queued and lane.running]
 
     def _patience_left(self, lane: _Lane) -> float:
         """Seconds `lane` still waits for its last batch's clients to come back; 0 or less to start now."""
@@ -262,8 +268,8 @@ class Batcher:
             patience = REFILL_FRACTION * lane.last_seconds
         return lane.last_finished + min(self.wait_seconds, patience) - time.monotonic()
 
-    def _pop(self, lane: _Lane, source: _Lane, group: list[Example]) -> list[Example]:
-        """The next batch for `lane`'s device, from the head of one of `source`'s groups."""
+    def _pop(self, lane: _Lane, group: list[Example]) -> list[Example]:
+        """The next batch for `lane`'s device, from the head of one of its groups."""
         batch: list[Example] = []
         longest = rows = steps = 0
         while group and len(batch) < self.max_examples:
@@ -278,8 +284,8 @@ class Batcher:
             longest, rows, steps = longest_if_added, rows_if_added, steps_if_added
             batch.append(heapq.heappop(group))
         if not group:
-            del source.groups[batch[0].key]
-        source.queued -= len(batch)
+            del lane.groups[batch[0].key]
+        lane.queued -= len(batch)
         self._queued -= len(batch)
         lane.running = len(batch)
         return batch
