@@ -163,12 +163,11 @@ class Batcher:
         self.returns = ReturnTime()
         self._lock = threading.Lock()
         self._lanes = [_Lane(self._lock) for _ in range(lanes)]
-        self._queued = 0
         self._arrivals = itertools.count()
         self._closed = False
 
     def __len__(self) -> int:
-        return self._queued
+        return sum(lane.queued for lane in self._lanes)
 
     def put(self, examples: list[Example]) -> None:
         now = time.monotonic()
@@ -184,7 +183,6 @@ class Batcher:
                 heapq.heappush(group, example)
                 grown = max(grown, len(group))
             lane.queued += len(examples)
-            self._queued += len(examples)
             if lane.burst_size:
                 lane.burst_arrived += 1
                 if lane.burst_arrived >= lane.burst_size:
@@ -242,7 +240,8 @@ class Batcher:
                 if self._closed:
                     return None
                 self._drop_expired()
-                if not own.queued and not self._behind_running_batches(own):
+                behind = self._behind_running_batches(own)
+                if not own.queued and not behind:
                     own.ready.wait()
                     continue
                 full = own.queued and len(own.first_group()) >= self.max_examples
@@ -250,7 +249,7 @@ class Batcher:
                 if wait > 0:
                     own.ready.wait(wait)
                     continue
-                for other in self._behind_running_batches(own):
+                for other in behind:
                     own.absorb(other)
                 return self._pop(own, own.first_group())
 
@@ -286,7 +285,6 @@ class Batcher:
         if not group:
             del lane.groups[batch[0].key]
         lane.queued -= len(batch)
-        self._queued -= len(batch)
         lane.running = len(batch)
         return batch
 
@@ -298,9 +296,7 @@ class Batcher:
                 alive = [e for e in group if e.request.deadline > now and not e.request.finished]
                 if len(alive) == len(group):
                     continue
-                dropped = len(group) - len(alive)
-                lane.queued -= dropped
-                self._queued -= dropped
+                lane.queued -= len(group) - len(alive)
                 if alive:
                     heapq.heapify(alive)
                     lane.groups[key] = alive
