@@ -24,7 +24,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from nllb.config import QUALITY_BEAMS, Settings
 from nllb.modeldir import ModelDirectory
@@ -370,6 +372,19 @@ def batch_device_seconds(service: "Service", request_ids: list[str], wait: float
         time.sleep(0.1)
 
 
+A = TypeVar("A")
+B = TypeVar("B")
+
+
+def taking_turns(turn: int, one: Callable[[], A], other: Callable[[], B]) -> tuple[A, B]:
+    """Both measurements of round `turn`, `one` taken first in even rounds and `other` in odd ones."""
+    if turn % 2 == 0:
+        first = one()
+        return first, other()
+    second = other()
+    return one(), second
+
+
 def closed_loop_level(raw: RawCeiling, service: "Service", concurrency: int, opts: Options) -> dict:
     """The service against the raw ceiling at one level, in `opts.rounds` rounds that take turns going first.
 
@@ -380,14 +395,10 @@ def closed_loop_level(raw: RawCeiling, service: "Service", concurrency: int, opt
     seconds, bodies = min(opts.duration, 5.0), request_bodies(1, opts.quality)
     rounds = []
     for turn in range(opts.rounds):
-        raw_first = turn % 2 == 0
-        ceiling = raw.rate(concurrency, seconds) if raw_first else None
-        measured = with_engine_figures(service, lambda: drive(
-            service.port, concurrency, opts.duration, opts.clients, bodies, service.headers))
-        if ceiling is None:
-            ceiling = raw.rate(concurrency, seconds)
+        ceiling, measured = taking_turns(turn, lambda: raw.rate(concurrency, seconds), lambda: with_engine_figures(
+            service, lambda: drive(service.port, concurrency, opts.duration, opts.clients, bodies, service.headers)))
         measured.update(raw=ceiling, ratio_to_raw=measured["sentences_per_s"] / ceiling["sentences_per_s"],
-                        raw_first=raw_first)
+                        raw_first=turn % 2 == 0)
         rounds.append(measured)
     median = sorted(rounds, key=lambda r: r["ratio_to_raw"])[(len(rounds) - 1) // 2]
     median["rounds"] = [
@@ -486,7 +497,7 @@ def report(result: dict) -> str:
         raw_rate = raw["throughput"].get(str(run["concurrency"] * run["texts_per_request"]),
                                          raw["throughput"].get(str(run["concurrency"])))
         raw_s = raw_rate["sentences_per_s"] if raw_rate else float("nan")
-        raw_call = f" ({raw_rate['call_ms']:.1f})" if raw_rate and "call_ms" in raw_rate else ""
+        raw_call = f" ({raw_rate['call_ms']:.1f})" if raw_rate else ""
         lines.append(
             f"| {run['concurrency']} | {run['texts_per_request']} | {run['sentences_per_s']:.1f} | {raw_s:.1f} | "
             f"{_ratio(run, raw_s)} | {run['latency_ms']['p50']:.1f} | {run['latency_ms']['p99']:.1f} | "

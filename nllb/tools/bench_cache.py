@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from nllb.tools.bench import drive, request_bodies
+from nllb.tools.bench import drive, request_bodies, taking_turns
 from nllb.tools.harness import RedisServer, Service, free_port
 
 LIST_TEXTS = 64
@@ -48,9 +48,11 @@ def run(model_path: Path, workers: int, threads: int, concurrency: list[int], du
             for c in concurrency:
                 served, baseline = [], []
                 for turn in range(rounds):
-                    sides = [(service.port, served), (bare.port, baseline)]
-                    for port, runs in sides if turn % 2 == 0 else sides[::-1]:
-                        runs.append(drive(port, c, duration / rounds, clients, bodies, service.headers))
+                    ours, theirs = taking_turns(
+                        turn, lambda: drive(service.port, c, duration / rounds, clients, bodies, service.headers),
+                        lambda: drive(bare.port, c, duration / rounds, clients, bodies, service.headers))
+                    served.append(ours)
+                    baseline.append(theirs)
                 ratios = [s["requests_per_s"] / b["requests_per_s"] for s, b in zip(served, baseline)]
                 result["runs"].append({"concurrency": c, "service": _combined(served, duration),
                                        "bare_falcon": _combined(baseline, duration),
