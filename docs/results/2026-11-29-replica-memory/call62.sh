@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# GPU call 62 (session 33): the engine's device memory with one replica and with two (INTER_THREADS=2) at 1,024 in
+# flight, for the 3.3B and 1.3B shapes (call 61 measured 600M).
+R=$PWD
+python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl 2>/dev/null
+export PYTHONUNBUFFERED=1 PYTHONWARNINGS=ignore
+mkdir -p /tmp/cublas; L=/usr/local/cuda-13.0/targets/x86_64-linux/lib
+ln -sf $L/libcublas.so.13 /tmp/cublas/libcublas.so.12; ln -sf $L/libcublasLt.so.13 /tmp/cublas/libcublasLt.so.12
+export LD_LIBRARY_PATH=/tmp/cublas:$LD_LIBRARY_PATH PYTHONPATH=$R:/tmp/site
+nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee $OUT/gpu.txt; nproc >> $OUT/gpu.txt
+echo "code $(cat .gpu/commit)" >> $OUT/gpu.txt
+# Device memory every 0.3 s: the engine's own (by pid) and the whole GPU's (the bench's raw translator included).
+memory() {
+  while true; do
+    e=$(pgrep -f "nllb: engine" | head -1)
+    own=$( [ -n "$e" ] && nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader,nounits | awk -F', ' -v p="$e" '$1==p{print $2}')
+    echo "$(date +%T.%N | cut -c1-12) engine=${own:-?} total=$(nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits)"
+    sleep 0.3
+  done
+}
+b() { local model=$1 name=$2; shift 2
+  echo "== $name $(date +%T)" | tee -a $OUT/tables.txt
+  memory > $OUT/$name.mem 2>&1 & local m=$!
+  (cd /tmp && timeout 150 python3 -m nllb bench --model $model --clients 16 --set COMPUTE_TYPE=float16 \
+     --set DEVICE_INDEX=0 --quality fast --lone-requests 2 "$@" --out $OUT/$name.json >> $OUT/tables.txt 2>$OUT/$name.err) \
+     || tail -5 $OUT/$name.err
+  kill $m
+  echo "peak MiB: engine $(sed -n 's/.*engine=\([0-9]*\).*/\1/p' $OUT/$name.mem | sort -n | tail -1)," \
+       "GPU $(sed -n 's/.*total=\([0-9]*\).*/\1/p' $OUT/$name.mem | sort -n | tail -1)" | tee -a $OUT/tables.txt
+}
+C="--duration 3 --rounds 1 --concurrency 1024"
+for size in 3.3B 1.3B; do
+  date +%T >> $OUT/gpu.txt; python3 -m nllb model synth --size $size /tmp/models/$size >/dev/null; date +%T >> $OUT/gpu.txt
+  b /tmp/models/$size two-$size $C --set INTER_THREADS=2
+  b /tmp/models/$size one-$size $C
+done
+cd $OUT && tar czf results.tgz *.json *.err *.mem && rm -f *.json *.err *.mem
