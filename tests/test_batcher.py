@@ -68,6 +68,29 @@ def test_a_batch_grows_only_while_its_expected_time_fits():
     assert batcher.cost.seconds(8 * len(first), 512) <= 0.5 or len(first) == 1
 
 
+def test_after_a_batch_runs_out_of_device_memory_later_batches_stay_below_its_size():
+    batcher = Batcher(max_examples=1024, max_tokens=10**6)
+    batcher.put(examples(400, limit=32, tokens=10))
+    first = batcher.take()
+    assert len(first) == 400
+    assert batcher.ran_out_of_memory(first) == int(0.85 * 400 * (10 + 32))
+    batcher.put(first)  # isolation retried it; the next batches are new work of the same shape
+    sizes = []
+    while len(batcher):
+        sizes.append(len(batcher.take()))
+    assert sizes == [340, 60]
+
+
+def test_a_batch_that_ran_out_of_memory_after_the_limit_was_lowered_does_not_raise_it_and_one_segment_always_goes():
+    batcher = Batcher(max_examples=1024, max_tokens=10**6)
+    batcher.put(examples(100, limit=32, tokens=10))
+    small = batcher.take()
+    assert batcher.ran_out_of_memory(small[:1]) == int(0.85 * 42)
+    assert batcher.ran_out_of_memory(small) is None  # started before the limit came down
+    batcher.put(examples(3, limit=32, tokens=10))
+    assert [len(batcher.take()) for _ in range(3)] == [1, 1, 1]
+
+
 def test_examples_that_would_end_past_their_deadline_are_named_before_the_batch_starts():
     batcher = taught(Batcher(max_examples=1024, max_tokens=10**6))
     soon = examples(1, beam=8, limit=512, deadline=time.monotonic() + 0.5)  # expected to take 2.6 s

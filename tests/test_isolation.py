@@ -67,3 +67,22 @@ def test_what_ctranslate2_raises_is_a_device_fault(model_directory):
     model = Model(model_directory, Settings.from_env({"COMPUTE_TYPE": "float32", "INTRA_THREADS": "1"}))
     with pytest.raises(DeviceFault, match="beam size"):
         model.translate([["▁Hello", "</s>"]], [["fra_Latn"]], beam_size=0, limit=8)
+
+
+@pytest.mark.parametrize("raised, out_of_memory", [
+    (RuntimeError("CUDA failed with error out of memory"), True),
+    (RuntimeError("HIP failed with error hipErrorOutOfMemory"), True),
+    (MemoryError("std::bad_alloc"), True),
+    (RuntimeError("CUDA failed with error an illegal memory access was encountered"), False),
+])
+def test_a_device_that_ran_out_of_memory_is_told_apart_from_other_faults(model_directory, raised, out_of_memory):
+    model = Model(model_directory, Settings.from_env({"COMPUTE_TYPE": "float32", "INTRA_THREADS": "1"}))
+
+    class Translator:
+        def translate_batch(self, *args, **kwargs):
+            raise raised
+
+    model._translator = Translator()
+    with pytest.raises(DeviceFault) as fault:
+        model.translate([["▁Hello", "</s>"]], [["fra_Latn"]], beam_size=1, limit=8)
+    assert fault.value.out_of_memory is out_of_memory

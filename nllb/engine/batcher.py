@@ -27,6 +27,7 @@ from collections.abc import Callable
 
 from nllb.engine.cost import BatchCost
 from nllb.engine.fit import DecayedLine
+from nllb.engine.memory import DeviceMemory
 from nllb.ipc.inbox import InboundRequest
 
 
@@ -161,6 +162,7 @@ class Batcher:
         self.on_return = on_return
         self.cost = BatchCost()
         self.returns = ReturnTime()
+        self.memory = DeviceMemory()
         self._lock = threading.Lock()
         self._lanes = [_Lane(self._lock) for _ in range(lanes)]
         self._arrivals = itertools.count()
@@ -216,6 +218,13 @@ class Batcher:
             # A lone request is no burst; a burst still unmeasured is dropped (it came back too slowly to count).
             own.burst_size = answered if answered > 1 else 0
             own.burst_arrived = 0
+
+    def ran_out_of_memory(self, part: list[Example]) -> int | None:
+        """`part` ran out of device memory: later batches stay below its size (DeviceMemory). The lowered limit, or
+        None where it was lower already."""
+        rows, steps = batch_shape(part)
+        with self._lock:
+            return self.memory.ran_out(rows, max(len(e.tokens) for e in part), steps)
 
     def too_late(self, batch: list[Example]) -> list[Example]:
         """The examples of `batch` whose deadline comes before the batch is expected to end."""
@@ -278,6 +287,7 @@ class Batcher:
             if batch and (
                 longest_if_added * (len(batch) + 1) > self.max_tokens
                 or self.cost.seconds(rows_if_added, steps_if_added) > self.max_seconds
+                or not self.memory.holds(rows_if_added, longest_if_added, steps_if_added)
             ):
                 break
             longest, rows, steps = longest_if_added, rows_if_added, steps_if_added

@@ -55,6 +55,10 @@ def place(settings: Settings) -> Placement:
 class DeviceFault(Exception):
     """CTranslate2 failed a batch: a device error, or an input it cannot translate (isolation tells which)."""
 
+    def __init__(self, message: str, out_of_memory: bool = False):
+        super().__init__(message)
+        self.out_of_memory = out_of_memory
+
 
 # What pybind11 turns CTranslate2's C++ exceptions into: std::runtime_error and
 # CUDA/HIP errors, std::invalid_argument and friends, std::out_of_range,
@@ -105,5 +109,12 @@ class Model:
                 max_batch_size=0,
             )
         except _CTRANSLATE2_ERRORS as exc:
-            raise DeviceFault(f"{type(exc).__name__}: {exc}") from exc
+            raise DeviceFault(f"{type(exc).__name__}: {exc}", out_of_memory=_out_of_memory(exc)) from exc
         return [result.hypotheses[0][1:] for result in results]
+
+
+def _out_of_memory(exc: Exception) -> bool:
+    """Whether the device (or the host, on a CPU) ran out of memory: CUDA says "CUDA failed with error out of
+    memory", HIP's own name for it is hipErrorOutOfMemory, and a CPU allocation raises std::bad_alloc."""
+    said = str(exc).lower().replace(" ", "")
+    return isinstance(exc, MemoryError) or "outofmemory" in said

@@ -27,7 +27,7 @@ from nllb import logs, metrics
 from nllb.config import ConfigError, Settings
 from nllb.engine.batcher import Batcher, Example
 from nllb.engine.isolation import translate_isolating
-from nllb.engine.model import Model, ModelLoadError
+from nllb.engine.model import DeviceFault, Model, ModelLoadError
 from nllb.ipc.breaker import CircuitBreaker
 from nllb.ipc.exchange import Exchange
 from nllb.ipc.inbox import InboundRequest, Inbox
@@ -162,16 +162,10 @@ class Engine:
         if not admitted:
             self._fail(batch, SlotStatus.CIRCUIT_OPEN)
             return None
-        first = batch[0]
         # Greedy batches mix length limits: decode to the longest, cut each at its own.
         limit = max(e.limit for e in batch)
         started = time.monotonic()
-        result = translate_isolating(
-            lambda part: self.model.translate(
-                [e.tokens for e in part], [[e.target] for e in part], first.beam_size, limit
-            ),
-            batch,
-        )
+        result = translate_isolating(partial(self._translate, beam_size=batch[0].beam_size, limit=limit), batch)
         elapsed = time.monotonic() - started
         self.batcher.record(batch, elapsed, lane)
         with self._breaker_lock:
@@ -183,6 +177,19 @@ class Engine:
                 log.error("device failure on a batch of %d segments: %s", len(batch), reason)
                 self.breaker.failed(reason)
         return batch, result, started, elapsed, limit, lane
+
+    def _translate(self, part: list[Example], beam_size: int, limit: int) -> list[list[str]]:
+        try:
+            return self.model.translate([e.tokens for e in part], [[e.target] for e in part], beam_size, limit)
+        except DeviceFault as fault:
+            if fault.out_of_memory:
+                metrics.device_out_of_memory.inc()
+                lowered = self.batcher.ran_out_of_memory(part)
+                if lowered is not None:
+                    log.warning("the device ran out of memory on a batch of %d segments (retried in parts); later "
+                                "batches stay under %d hypothesis-positions (hypotheses x (longest source + steps))",
+                                len(part), lowered)
+            raise
 
     def _deliver(self, batch: list[Example], result, started: float, elapsed: float, limit: int, lane: int) -> None:
         """The answer thread: results into the slots, failures to their requests, then the books."""
