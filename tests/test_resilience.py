@@ -1,10 +1,14 @@
 """Failures, overload and restarts cost as little as possible and heal by themselves."""
 
+import json
 import os
+import re
+import resource
 import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from test_processes import wait_for
 
@@ -161,3 +165,31 @@ def test_sigterm_lets_requests_in_flight_finish(make_server):
         results = [f.result() for f in futures]
     assert srv.process.wait(30) == 0
     assert all(r.status == 200 and r.body == expected for r in results)
+
+
+def test_a_batch_that_runs_out_of_memory_is_retried_in_parts_and_later_batches_stay_smaller(make_server):
+    # The engine's address space is capped a few MiB above what it holds at rest, so a large batch runs out of
+    # memory on the CPU as one on a small GPU would (CTranslate2 raises std::bad_alloc there, "out of memory" on a
+    # GPU): every request must still be answered in full, and the batches after it must stay below it.
+    srv = make_server(WORKERS="1", MAX_DECODING_LENGTH="32", MAX_BATCH_SECONDS="100").start()
+    engine = srv.engines()[0]
+    words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma".split()
+    requests = [[" ".join(words[(i + j + k) % len(words)] for j in range(1000)) for i in range(32)] for k in range(8)]
+    at_rest = int(re.search(r"VmSize:\s+(\d+)", Path(f"/proc/{engine}/status").read_text()).group(1)) * 1024
+    resource.prlimit(engine, resource.RLIMIT_AS, (at_rest + (8 << 20), resource.RLIM_INFINITY))
+    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
+        answers = list(pool.map(lambda texts: srv.translate(texts, timeout=120), requests))
+    assert [a.status for a in answers] == [200] * len(requests), (answers[0].body, srv.log()[-3000:])
+    assert srv.engines() == [engine]
+    lines = srv.log().splitlines()
+    lowered = [i for i, line in enumerate(lines) if "ran out of memory" in line]
+    assert lowered, "no batch ran out of memory"
+    ran_out = int(re.search(r"on a batch of (\d+) segments", lines[lowered[-1]]).group(1))
+    # Its own line comes once its parts were translated (a batch answered meanwhile may come first).
+    after = [json.loads(line)["segments"] for line in lines[lowered[-1]:] if '"event":"batch"' in line]
+    assert ran_out in after
+    later = after[after.index(ran_out) + 1:]
+    assert later and max(later) < ran_out
+    resource.prlimit(engine, resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    for texts, answer in zip(requests[:2], answers):
+        assert srv.translate(texts, timeout=120).json["translation"] == answer.json["translation"]
