@@ -84,11 +84,19 @@ def test_after_a_batch_runs_out_of_device_memory_later_batches_stay_below_its_si
 def test_a_batch_that_ran_out_of_memory_after_the_limit_was_lowered_does_not_raise_it_and_one_segment_always_goes():
     batcher = Batcher(max_examples=1024, max_tokens=10**6)
     batcher.put(examples(100, limit=32, tokens=10))
-    small = batcher.take()
-    assert batcher.ran_out_of_memory(small[:1]) == int(0.85 * 42)
-    assert batcher.ran_out_of_memory(small) is None  # started before the limit came down
+    taken = batcher.take()
+    assert batcher.ran_out_of_memory(taken[:2]) == int(0.85 * 2 * 42)
+    assert batcher.ran_out_of_memory(taken) is None  # started before the limit came down
     batcher.put(examples(3, limit=32, tokens=10))
     assert [len(batcher.take()) for _ in range(3)] == [1, 1, 1]
+
+
+def test_one_segment_that_runs_out_of_memory_leaves_the_limit_alone():
+    batcher = Batcher(max_examples=1024, max_tokens=10**6)
+    batcher.put(examples(1, limit=512, tokens=256))
+    assert batcher.ran_out_of_memory(batcher.take()) is None
+    batcher.put(examples(50, limit=32, tokens=10))
+    assert len(batcher.take()) == 50
 
 
 def test_examples_that_would_end_past_their_deadline_are_named_before_the_batch_starts():

@@ -221,7 +221,10 @@ class Batcher:
 
     def ran_out_of_memory(self, part: list[Example]) -> int | None:
         """`part` ran out of device memory: later batches stay below its size (DeviceMemory). The lowered limit, or
-        None where it was lower already."""
+        None where nothing changed: the limit was lower already, or `part` was one segment, which no smaller batch
+        would help (it would only hold every later batch to one segment)."""
+        if len(part) < 2:
+            return None
         rows, steps = batch_shape(part)
         with self._lock:
             return self.memory.ran_out(rows, max(len(e.tokens) for e in part), steps)
