@@ -42,7 +42,7 @@ source_tokens = Counter("source_tokens_total", "Source tokens sent to the device
 target_tokens = Counter("target_tokens_total", "Target tokens produced by the device.")
 batch_failures = Counter("batch_failures_total", "Batches the device failed, by who was blamed.", ["cause"])
 device_out_of_memory = Counter("device_out_of_memory_total",
-                                "Device calls that ran out of memory (each retried in smaller parts).")
+                                "Device calls that ran out of memory (batches after them are kept smaller).")
 cohort_return = Histogram(
     "cohort_return_seconds", "From a batch's end until as many requests as it answered have arrived again "
     "(how long the clients it answered take to come back).", buckets=_LATENCY)

@@ -167,19 +167,34 @@ def test_sigterm_lets_requests_in_flight_finish(make_server):
     assert all(r.status == 200 and r.body == expected for r in results)
 
 
-def test_a_batch_that_runs_out_of_memory_is_retried_in_parts_and_later_batches_stay_smaller(make_server):
-    # The engine's address space is capped a few MiB above what it holds at rest, so a large batch runs out of
-    # memory on the CPU as one on a small GPU would (CTranslate2 raises std::bad_alloc there, "out of memory" on a
-    # GPU): every request must still be answered in full, and the batches after it must stay below it.
+WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma".split()
+LONG_TEXTS = [[" ".join(WORDS[(i + j + k) % len(WORDS)] for j in range(1000)) for i in range(32)] for k in range(8)]
+
+
+def short_of_memory(make_server):
+    """A service whose engine's address space is capped a few MiB above what it holds at rest, and its answers to
+    eight requests of 32 long texts sent at once."""
     srv = make_server(WORKERS="1", MAX_DECODING_LENGTH="32", MAX_BATCH_SECONDS="100").start()
     engine = srv.engines()[0]
-    words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma".split()
-    requests = [[" ".join(words[(i + j + k) % len(words)] for j in range(1000)) for i in range(32)] for k in range(8)]
+    assert srv.translate(LONG_TEXTS[0][:2]).status == 200  # the math library's buffers, allocated at first use
     at_rest = int(re.search(r"VmSize:\s+(\d+)", Path(f"/proc/{engine}/status").read_text()).group(1)) * 1024
     resource.prlimit(engine, resource.RLIMIT_AS, (at_rest + (8 << 20), resource.RLIM_INFINITY))
-    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
-        answers = list(pool.map(lambda texts: srv.translate(texts, timeout=120), requests))
-    assert [a.status for a in answers] == [200] * len(requests), (answers[0].body, srv.log()[-3000:])
+    with ThreadPoolExecutor(max_workers=len(LONG_TEXTS)) as pool:
+        return srv, engine, list(pool.map(lambda texts: srv.translate(texts, timeout=120), LONG_TEXTS))
+
+
+def test_a_batch_that_runs_out_of_memory_is_retried_in_parts_and_later_batches_stay_smaller(make_server):
+    # A large batch runs out of memory on the CPU as one on a small GPU would (CTranslate2 raises std::bad_alloc
+    # there, "out of memory" on a GPU): every request must still be answered in full, and the batches after it must
+    # stay below it. On a CPU, CTranslate2 aborts instead of raising when the allocation that fails is one inside its
+    # math library's threads (about one run in ten here; the engine is then replaced, as tested above): that run
+    # says nothing about batching, and the scenario starts again.
+    for _ in range(3):
+        srv, engine, answers = short_of_memory(make_server)
+        if "killed by signal 6" not in srv.log():
+            break
+        srv.stop()
+    assert [a.status for a in answers] == [200] * len(LONG_TEXTS), answers[0].body
     assert srv.engines() == [engine]
     lines = srv.log().splitlines()
     lowered = [i for i, line in enumerate(lines) if "ran out of memory" in line]
@@ -191,5 +206,5 @@ def test_a_batch_that_runs_out_of_memory_is_retried_in_parts_and_later_batches_s
     later = after[after.index(ran_out) + 1:]
     assert later and max(later) < ran_out
     resource.prlimit(engine, resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
-    for texts, answer in zip(requests[:2], answers):
+    for texts, answer in zip(LONG_TEXTS[:2], answers):
         assert srv.translate(texts, timeout=120).json["translation"] == answer.json["translation"]
