@@ -205,6 +205,8 @@ def test_a_batch_that_runs_out_of_memory_is_retried_in_parts_and_later_batches_s
     assert ran_out in after
     later = after[after.index(ran_out) + 1:]
     assert later and max(later) < ran_out
+    counted = float(re.search(r"^device_out_of_memory_total (\S+)$", srv.get("/metrics").body.decode(), re.M).group(1))
+    assert counted >= len(lowered)
     resource.prlimit(engine, resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
     for texts, answer in zip(LONG_TEXTS[:2], answers):
         assert srv.translate(texts, timeout=120).json["translation"] == answer.json["translation"]
