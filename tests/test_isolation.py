@@ -50,6 +50,21 @@ def test_a_broken_device_fails_the_batch_quickly_and_is_blamed():
     assert device.calls <= 10
 
 
+def test_a_batch_that_fails_once_and_then_in_parts_succeeds_keeps_what_went_wrong():
+    calls = []
+
+    def out_of_memory_once(part):
+        calls.append(len(part))
+        if len(calls) == 1:
+            raise DeviceFault("RuntimeError: CUDA failed with error out of memory", out_of_memory=True)
+        return [f"t({x})" for x in part]
+
+    result = translate_isolating(out_of_memory_once, list(range(8)))
+    assert sorted(result.translated) == [(i, f"t({i})") for i in range(8)]
+    assert calls == [8, 4, 4] and result.errors == 1 and not result.untranslatable and result.device_error is None
+    assert result.first_fault.out_of_memory and "out of memory" in str(result.first_fault)
+
+
 def test_a_lone_segment_that_fails_counts_against_the_device():
     result = translate_isolating(Device(poison={7}), [7])
     assert result.device_error is not None and result.unfinished == [7]
@@ -73,6 +88,7 @@ def test_what_ctranslate2_raises_is_a_device_fault(model_directory):
     (RuntimeError("CUDA failed with error out of memory"), True),
     (RuntimeError("HIP failed with error hipErrorOutOfMemory"), True),
     (MemoryError("std::bad_alloc"), True),
+    (RuntimeError("mkl_malloc: failed to allocate memory"), True),
     (RuntimeError("CUDA failed with error an illegal memory access was encountered"), False),
 ])
 def test_a_device_that_ran_out_of_memory_is_told_apart_from_other_faults(model_directory, raised, out_of_memory):

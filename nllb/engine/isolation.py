@@ -28,6 +28,7 @@ class Isolated(Generic[T, R]):
     unfinished: list[T] = dataclasses.field(default_factory=list)
     device_error: Exception | None = None
     errors: int = 0
+    first_fault: DeviceFault | None = None
 
 
 def translate_isolating(translate: Callable[[Sequence[T]], list[R]], batch: Sequence[T]) -> Isolated[T, R]:
@@ -43,6 +44,7 @@ def translate_isolating(translate: Callable[[Sequence[T]], list[R]], batch: Sequ
             outputs = translate(part)
         except DeviceFault as exc:
             result.errors += 1
+            result.first_fault = result.first_fault or exc
             if not result.translated and result.errors >= budget:
                 result.device_error = exc
                 result.unfinished.extend(part)

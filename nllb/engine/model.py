@@ -115,6 +115,7 @@ class Model:
 
 def _out_of_memory(exc: Exception) -> bool:
     """Whether the device (or the host, on a CPU) ran out of memory: CUDA says "CUDA failed with error out of
-    memory", HIP's own name for it is hipErrorOutOfMemory, and a CPU allocation raises std::bad_alloc."""
+    memory", HIP's own name for it is hipErrorOutOfMemory; on a CPU an allocation raises std::bad_alloc, or
+    "mkl_malloc: failed to allocate memory" where CTranslate2 allocates through MKL."""
     said = str(exc).lower().replace(" ", "")
-    return isinstance(exc, MemoryError) or "outofmemory" in said
+    return isinstance(exc, MemoryError) or "outofmemory" in said or "failedtoallocate" in said

@@ -168,6 +168,10 @@ class Engine:
         result = translate_isolating(partial(self._translate, beam_size=batch[0].beam_size, limit=limit), batch)
         elapsed = time.monotonic() - started
         self.batcher.record(batch, elapsed, lane)
+        if result.errors and result.device_error is None and not result.untranslatable:
+            # No request saw it, so say it here: a device that fails now and then is worth knowing about.
+            log.warning("a batch of %d segments failed on the device %d time(s) and was translated in parts; "
+                        "the first failure: %s", len(batch), result.errors, result.first_fault)
         with self._breaker_lock:
             if result.device_error is None:
                 self.breaker.succeeded()
